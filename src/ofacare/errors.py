@@ -1,0 +1,28 @@
+"""The errors that reach people: a stable dotted code, a message naming field and value, a hint."""
+
+from __future__ import annotations
+
+
+class OfacareError(Exception):
+    """Base of every error ofacare shows to a person."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class InvalidInput(OfacareError):
+    """Input from outside was malformed or contradicts itself; nothing was done."""
+
+
+class NotFound(OfacareError):
+    """A thing asked for by id does not exist."""
+
+
+class KnowledgeDataError(OfacareError):
+    """The knowledge base files are broken; names the file, the id and the field."""

@@ -1,0 +1,69 @@
+"""The loaded knowledge base: facts and sources by id, and the citations everything carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ofacare.errors import KnowledgeDataError, NotFound
+from ofacare.knowledge.schema import Fact, Source
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KnowledgeBase:
+    """Every clinical fact ofacare uses, with its sources; looked up by stable id."""
+
+    facts: Mapping[str, Fact]
+    sources: Mapping[str, Source]
+    version: str
+
+    def get_fact(self, fact_id: str) -> Fact:
+        """Return the fact with this id; raise NotFound for an unknown id."""
+        fact = self.facts.get(fact_id)
+        if fact is None:
+            raise NotFound("knowledge.unknown-fact", f"There is no fact with id '{fact_id}'.")
+        return fact
+
+    def find_fact(self, fact_id: str) -> Fact | None:
+        return self.facts.get(fact_id)
+
+    def number(self, fact_id: str, unit: str) -> float:
+        """Return a fact's value, checking it is stated in the unit the caller works in."""
+        fact = self.get_fact(fact_id)
+        if fact.value is None or fact.unit != unit:
+            raise KnowledgeDataError(
+                "knowledge.wrong-unit",
+                f"Fact '{fact_id}' holds {fact.value} {fact.unit}, but the code reads it in {unit}.",
+            )
+        return fact.value
+
+    def whole_number(self, fact_id: str, unit: str) -> int:
+        value = self.number(fact_id, unit)
+        if not value.is_integer():
+            raise KnowledgeDataError(
+                "knowledge.not-whole",
+                f"Fact '{fact_id}' holds {value} {unit}; the code needs a whole number.",
+            )
+        return int(value)
+
+    def bounds(self, fact_id: str, unit: str) -> tuple[float, float]:
+        """Return a range fact's (low, high) in the given unit."""
+        fact = self.get_fact(fact_id)
+        if fact.range is None or fact.unit != unit:
+            raise KnowledgeDataError(
+                "knowledge.wrong-unit",
+                f"Fact '{fact_id}' is not a range in {unit}.",
+            )
+        return fact.range.low, fact.range.high
+
+    def statement(self, fact_id: str) -> str:
+        return self.get_fact(fact_id).statement
+
+    def cite(self, fact_ids: Iterable[str]) -> list[str]:
+        """Return short, de-duplicated citations ('US Prescribing Information §2.2') for facts."""
+        seen: dict[str, None] = {}
+        for fact_id in fact_ids:
+            for citation in self.get_fact(fact_id).sources:
+                title = self.sources[citation.source].title
+                seen.setdefault(f"{title} §{citation.section}", None)
+        return list(seen)

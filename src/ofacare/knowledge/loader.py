@@ -1,0 +1,96 @@
+"""Load and validate the knowledge base files; a broken file fails naming file, id and field."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ofacare.errors import KnowledgeDataError
+from ofacare.knowledge.base import KnowledgeBase
+from ofacare.knowledge.schema import Fact, Source
+
+SOURCES_FILE = "sources.yaml"
+
+Model = TypeVar("Model", bound=BaseModel)
+Entry = TypeVar("Entry")
+
+
+def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
+    """Read every data file in the folder (the packaged data by default) and validate it."""
+    root = folder if folder is not None else Path(str(resources.files("ofacare.knowledge") / "data"))
+    files = sorted(root.glob("*.yaml"))
+    if not any(f.name == SOURCES_FILE for f in files):
+        raise KnowledgeDataError("knowledge.no-sources", f"{root} has no {SOURCES_FILE}.")
+    digest = hashlib.sha256()
+    sources: dict[str, Source] = {}
+    facts: dict[str, Fact] = {}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        digest.update(path.name.encode() + text.encode())
+        document = _parse(path, text)
+        for source in _entries(path, document, "sources", Source):
+            _add_unique(path, sources, source.id, source)
+        for fact in _entries(path, document, "facts", Fact):
+            _add_unique(path, facts, fact.id, fact)
+    _check_citations(facts.values(), sources)
+    newest = max((f.reviewed_on for f in facts.values()), default=None)
+    version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
+    return KnowledgeBase(facts=facts, sources=sources, version=version)
+
+
+@cache
+def default_knowledge() -> KnowledgeBase:
+    """The packaged knowledge base, loaded once per process."""
+    return load_knowledge()
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeDataError("knowledge.bad-yaml", f"{path.name}: not valid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise KnowledgeDataError("knowledge.bad-file", f"{path.name}: expected a mapping at the top")
+    return document
+
+
+def _entries(path: Path, document: dict[str, Any], key: str, model: type[Model]) -> list[Model]:
+    raw = document.get(key, [])
+    if not isinstance(raw, list):
+        raise KnowledgeDataError("knowledge.bad-file", f"{path.name}: '{key}' must be a list")
+    entries = []
+    for index, item in enumerate(raw):
+        entry_id = item.get("id", f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
+        try:
+            entries.append(model.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"]) or "(entry)"
+            raise KnowledgeDataError(
+                "knowledge.invalid-entry",
+                f"{path.name}: {key[:-1]} '{entry_id}', field '{field}': {problem['msg']}",
+            ) from exc
+    return entries
+
+
+def _add_unique(path: Path, into: dict[str, Entry], entry_id: str, entry: Entry) -> None:
+    if entry_id in into:
+        raise KnowledgeDataError("knowledge.duplicate-id", f"{path.name}: id '{entry_id}' twice")
+    into[entry_id] = entry
+
+
+def _check_citations(facts: Iterable[Fact], sources: dict[str, Source]) -> None:
+    for fact in facts:
+        for citation in fact.sources:
+            if citation.source not in sources:
+                raise KnowledgeDataError(
+                    "knowledge.unknown-source",
+                    f"fact '{fact.id}', field 'sources': unknown source '{citation.source}'",
+                )

@@ -1,0 +1,126 @@
+"""The shapes of the knowledge base: sources, citations and facts, validated as they load."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+FACT_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
+SOURCE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+
+# Units a fact may carry. A new unit is added here on purpose, never by a typo in a data file.
+KNOWN_UNITS = frozenset(
+    {"mg", "mL", "mg/mL", "day", "week", "month", "minute", "hour", "year",
+     "celsius", "fahrenheit", "cm", "percent", "count", "cells/uL", "g/L", "ratio"}
+)  # fmt: skip
+
+
+class SourceKind(StrEnum):
+    """What kind of document a source is; decides its default weight in conflicts."""
+
+    REGULATORY_LABEL = "regulatory-label"
+    PATIENT_LEAFLET = "patient-leaflet"
+    GUIDANCE = "guidance"
+    MANUFACTURER_SITE = "manufacturer-site"
+    TRIAL_PUBLICATION = "trial-publication"
+    CHARITY_PAGE = "charity-page"
+    COMPENDIUM = "compendium"
+    CONSUMER_PAGE = "consumer-page"
+    DESIGN_DECISION = "design-decision"
+
+
+class Audience(StrEnum):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+    BOTH = "both"
+
+
+def _check_fact_id(value: str) -> str:
+    if not FACT_ID.match(value):
+        raise ValueError(f"'{value}' is not a dotted lower-case id such as 'dosing.dose-amount'")
+    return value
+
+
+def _check_source_id(value: str) -> str:
+    if not SOURCE_ID.match(value):
+        raise ValueError(f"'{value}' is not a lower-case source id such as 'us-pi'")
+    return value
+
+
+def _check_unit(value: str | None) -> str | None:
+    if value is not None and value not in KNOWN_UNITS:
+        raise ValueError(f"unit '{value}' is not one of {sorted(KNOWN_UNITS)}")
+    return value
+
+
+FactId = Annotated[str, AfterValidator(_check_fact_id)]
+SourceId = Annotated[str, AfterValidator(_check_source_id)]
+Unit = Annotated[str | None, AfterValidator(_check_unit)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Source(_Frozen):
+    """A document facts come from."""
+
+    id: SourceId
+    title: str = Field(min_length=3)
+    publisher: str = Field(min_length=2)
+    kind: SourceKind
+    jurisdiction: str = Field(pattern=r"^(US|EU|UK|CH|HK|international)$")
+    published_on: date | None = None
+    url: str | None = None
+    weight: int = Field(ge=0, le=100)
+    """Higher wins where sources disagree: label > leaflet > trial > charity > consumer page."""
+
+
+class Citation(_Frozen):
+    """Where in a source a fact is stated."""
+
+    source: SourceId
+    section: str = Field(min_length=1)
+
+
+class Range(_Frozen):
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"range low {self.low} is above high {self.high}")
+        return self
+
+
+class Fact(_Frozen):
+    """One clinical statement in ofacare's own words, with its number and its sources."""
+
+    id: FactId
+    topic: str = Field(min_length=2)
+    audience: Audience
+    statement: str = Field(min_length=10)
+    value: float | None = None
+    range: Range | None = None
+    unit: Unit = None
+    jurisdiction: str = Field(default="all", pattern=r"^(all|US|EU|UK|CH)$")
+    rule: str | None = Field(default=None, pattern=r"^[A-Z]+-\d+$")
+    """The id of the rule in the clinical rules catalogue this fact encodes (DOSE-1...)."""
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    reviewed_on: date
+    synonyms: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _number_has_unit(self) -> Fact:
+        if self.value is not None and self.range is not None:
+            raise ValueError("give either value or range, not both")
+        if (self.value is not None or self.range is not None) and self.unit is None:
+            raise ValueError("a fact with a number needs a unit")
+        if self.unit is not None and self.value is None and self.range is None:
+            raise ValueError("a unit without a value or range")
+        return self
