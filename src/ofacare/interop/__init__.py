@@ -1,0 +1,1 @@
+"""Exchange with other systems: iCalendar now; FHIR and CDS Hooks later."""
