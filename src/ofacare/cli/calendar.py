@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ofacare.cli.arguments import local_timezone_name, parse_time, parse_timezone
-from ofacare.cli.plan_options import AsOf, Count, Interval, Start, Taken, plan_from_options
+from ofacare.cli.plan_options import AsOf, Interval, Start, Taken, plan_from_options
 from ofacare.errors import InvalidInput
 from ofacare.interop.calendar import EventRevision, build_calendar, load_revisions
 
@@ -20,7 +20,9 @@ def calendar_command(
     output: Annotated[str, typer.Option("--output", "-o", help="File to write, or - for stdout.")],
     taken: Taken = None,
     as_of: AsOf = None,
-    count: Annotated[str, typer.Option("--count", help="How many upcoming doses to export.")] = "12",
+    count: Annotated[
+        str, typer.Option("--count", help="How many upcoming doses to export.")
+    ] = "12",
     interval: Interval = "monthly",
     at: Annotated[str, typer.Option("--time", help="Local time of each dose (HH:MM).")] = "09:00",
     tz: Annotated[
@@ -29,11 +31,12 @@ def calendar_command(
     previous: Annotated[
         Path | None,
         typer.Option(
-            "--previous", help="An earlier export to update (default: the output file if it exists)."
+            "--previous",
+            help="An earlier export to update (default: the output file if it exists).",
         ),
     ] = None,
 ) -> None:
-    """Write the upcoming doses as calendar events, each with reminders the evening before and at the time."""
+    """Write upcoming doses as calendar events with reminders the evening before and at the time."""
     zone = parse_timezone("tz", tz if tz is not None else local_timezone_name())
     dose_time = parse_time("time", at)
     revisions = _earlier_export(previous, output)

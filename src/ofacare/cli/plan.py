@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -49,9 +48,9 @@ def render_plan(plan: Plan, console: Console) -> None:
         f"({plan.interval.value}), as of {plan.as_of:%a %d %b %Y}",
         title_justify="left",
     )
-    for column, justify in [("#", "right"), ("Phase", "left"), ("Due", "left"),
-                            ("Status", "left"), ("When", "left"), ("Taken", "left")]:  # fmt: skip
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("#", justify="right")
+    for column in ("Phase", "Due", "Status", "When", "Taken"):
+        table.add_column(column)
     for dose in plan.doses:
         table.add_row(
             str(dose.number),
@@ -67,12 +66,13 @@ def render_plan(plan: Plan, console: Console) -> None:
         console.print(Text(f"What to do now: {guidance}", style="bold"))
     for flag in plan.flags:
         if not (guidance and flag.message == guidance):
-            console.print(Text(f"[{flag.level.value}] {flag.message}", style=LEVEL_STYLE[flag.level]))
+            console.print(
+                Text(f"[{flag.level.value}] {flag.message}", style=LEVEL_STYLE[flag.level])
+            )
     console.print(CARE_TEAM_NOTE)
-    console.print(
-        Text(f"Sources: {'; '.join(document['sources'])}. Knowledge base "
-             f"{document['knowledge_version']}.", style="dim")  # fmt: skip
-    )
+    sources = "; ".join(document["sources"])
+    version = document["knowledge_version"]
+    console.print(Text(f"Sources: {sources}. Knowledge base {version}.", style="dim"))
 
 
 def _when(dose: ScheduledDose, plan: Plan) -> str:

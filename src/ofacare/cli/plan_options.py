@@ -22,9 +22,7 @@ Taken = Annotated[
     list[str] | None,
     typer.Option("--taken", help="Date a dose was given; repeat in order (dose 1 first)."),
 ]
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Plan as of this date (default: today).")
-]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Plan as of this date (default: today).")]
 Count = Annotated[str, typer.Option("--count", help="How many doses to list.")]
 Interval = Annotated[
     str, typer.Option("--interval", help="Maintenance spacing: monthly (label) or 4-weekly.")

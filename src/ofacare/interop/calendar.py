@@ -20,7 +20,9 @@ from ofacare.regimen import DoseStatus, Plan, RegimenRules, ScheduledDose, defau
 from ofacare.regimen.document import CARE_TEAM_NOTE, guidance_for
 
 PRODID = "-//ofacare//dose plan//EN"
-EVENING_REMINDER_AT = time(19, 0)  # when the "tomorrow" reminder rings; a habit, not a clinical rule
+EVENING_REMINDER_AT = time(
+    19, 0
+)  # when the "tomorrow" reminder rings; a habit, not a clinical rule
 EVENT_LENGTH = timedelta(minutes=30)
 
 
@@ -46,7 +48,7 @@ def build_calendar(
     previous: Mapping[str, EventRevision] | None = None,
     rules: RegimenRules | None = None,
 ) -> Calendar:
-    """Build the calendar of every dose not yet taken (an overdue dose is placed on the as-of day)."""
+    """Build the calendar of every dose not yet taken; an overdue dose goes on the as-of day."""
     rules = rules or default_rules()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -59,7 +61,9 @@ def build_calendar(
         starts = datetime.combine(_event_day(dose, plan), at, tzinfo=tz)
         uid = dose_uid(plan.start_on, dose.number)
         sequence = _next_sequence((previous or {}).get(uid), starts)
-        calendar.add_component(_event(dose, plan, starts, uid, sequence, stamp, rules))
+        calendar.add_component(
+            _event(dose, plan, starts=starts, uid=uid, sequence=sequence, stamp=stamp, rules=rules)
+        )
     if upcoming:
         first = _event_day(upcoming[0], plan) - timedelta(days=2)
         last = upcoming[-1].due_on + timedelta(days=2)
@@ -98,6 +102,7 @@ def _next_sequence(before: EventRevision | None, starts: datetime) -> int:
 def _event(
     dose: ScheduledDose,
     plan: Plan,
+    *,
     starts: datetime,
     uid: str,
     sequence: int,
@@ -125,7 +130,9 @@ def _event(
     event.add("description", "\n".join(lines))
     event.add("categories", ["Medication"])
     event.add("transp", "TRANSPARENT")
-    evening = datetime.combine(starts.date() - timedelta(days=1), EVENING_REMINDER_AT, tzinfo=starts.tzinfo)
+    evening = datetime.combine(
+        starts.date() - timedelta(days=1), EVENING_REMINDER_AT, tzinfo=starts.tzinfo
+    )
     # Relative triggers count real elapsed time, so subtract in UTC to survive a DST night.
     ahead = starts.astimezone(UTC) - evening.astimezone(UTC)
     event.add_component(_alarm(-ahead, f"Tomorrow at {starts:%H:%M}: {title}. {warm_up}"))

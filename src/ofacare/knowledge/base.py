@@ -21,7 +21,7 @@ class KnowledgeBase:
         """Return the fact with this id; raise NotFound for an unknown id."""
         fact = self.facts.get(fact_id)
         if fact is None:
-            raise NotFound("knowledge.unknown-fact", f"There is no fact with id '{fact_id}'.")
+            raise NotFound("knowledge.unknown-fact", f"No fact has the id '{fact_id}'.")
         return fact
 
     def find_fact(self, fact_id: str) -> Fact | None:
@@ -33,7 +33,7 @@ class KnowledgeBase:
         if fact.value is None or fact.unit != unit:
             raise KnowledgeDataError(
                 "knowledge.wrong-unit",
-                f"Fact '{fact_id}' holds {fact.value} {fact.unit}, but the code reads it in {unit}.",
+                f"Fact '{fact_id}' holds {fact.value} {fact.unit}; the code reads it in {unit}.",
             )
         return fact.value
 

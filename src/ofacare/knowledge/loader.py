@@ -24,7 +24,9 @@ Entry = TypeVar("Entry")
 
 def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     """Read every data file in the folder (the packaged data by default) and validate it."""
-    root = folder if folder is not None else Path(str(resources.files("ofacare.knowledge") / "data"))
+    root = (
+        folder if folder is not None else Path(str(resources.files("ofacare.knowledge") / "data"))
+    )
     files = sorted(root.glob("*.yaml"))
     if not any(f.name == SOURCES_FILE for f in files):
         raise KnowledgeDataError("knowledge.no-sources", f"{root} has no {SOURCES_FILE}.")
@@ -55,9 +57,13 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise KnowledgeDataError("knowledge.bad-yaml", f"{path.name}: not valid YAML: {exc}") from exc
+        raise KnowledgeDataError(
+            "knowledge.bad-yaml", f"{path.name}: not valid YAML: {exc}"
+        ) from exc
     if not isinstance(document, dict):
-        raise KnowledgeDataError("knowledge.bad-file", f"{path.name}: expected a mapping at the top")
+        raise KnowledgeDataError(
+            "knowledge.bad-file", f"{path.name}: expected a mapping at the top"
+        )
     return document
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
@@ -56,7 +57,7 @@ def check_flags(
 def _check_duplicates(doses: Sequence[ScheduledDose], rules: RegimenRules) -> list[Flag]:
     flags = []
     taken = [d for d in doses if d.taken_on is not None]
-    for before, after in zip(taken, taken[1:], strict=False):
+    for before, after in pairwise(taken):
         assert before.taken_on is not None and after.taken_on is not None
         gap = (after.taken_on - before.taken_on).days
         if gap < rules.duplicate_gap_days:
