@@ -1,9 +1,9 @@
 """The dosing regimen engine: when each pen is due, and what a late or early pen changes."""
 
+from ofacare.regimen.interval import IntervalMode
 from ofacare.regimen.rules import RegimenRules, default_rules
 from ofacare.regimen.schedule import (
     DoseStatus,
-    IntervalMode,
     Phase,
     Plan,
     ScheduledDose,

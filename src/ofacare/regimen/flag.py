@@ -13,8 +13,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from dateutil.relativedelta import relativedelta
-
+from ofacare.regimen.interval import IntervalMode, one_interval_after
 from ofacare.regimen.rules import RegimenRules
 
 if TYPE_CHECKING:
@@ -46,10 +45,10 @@ def check_flags(
     as_of: date,
     *,
     rules: RegimenRules,
-    late_limit: relativedelta,
+    interval: IntervalMode,
 ) -> tuple[Flag, ...]:
     """Return the flags of a computed plan, most serious first, then by dose number."""
-    flags = [*_check_duplicates(doses, rules), *_check_lateness(doses, as_of, rules, late_limit)]
+    flags = [*_check_duplicates(doses, rules), *_check_lateness(doses, as_of, rules, interval)]
     order = list(FlagLevel)
     return tuple(sorted(flags, key=lambda f: (-order.index(f.level), f.dose_number)))
 
@@ -78,7 +77,7 @@ def _check_duplicates(doses: Sequence[ScheduledDose], rules: RegimenRules) -> li
 
 
 def _check_lateness(
-    doses: Sequence[ScheduledDose], as_of: date, rules: RegimenRules, late_limit: relativedelta
+    doses: Sequence[ScheduledDose], as_of: date, rules: RegimenRules, interval: IntervalMode
 ) -> list[Flag]:
     flags = []
     for dose in doses:
@@ -87,7 +86,7 @@ def _check_lateness(
             break
         late = (given - dose.due_on).days
         # A first dose never given is a late start, not an interruption of treatment.
-        interrupted = dose.number > 1 and given > dose.due_on + late_limit
+        interrupted = dose.number > 1 and given > one_interval_after(dose.due_on, interval, rules)
         if interrupted:
             flags.append(_long_interruption(dose, late, rules))
         elif dose.taken_on is None:

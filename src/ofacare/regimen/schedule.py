@@ -12,38 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
 from itertools import pairwise
-
-from dateutil.relativedelta import relativedelta
 
 from ofacare.errors import InvalidInput
 from ofacare.regimen.flag import Flag, check_flags
+from ofacare.regimen.interval import IntervalMode, add_months
 from ofacare.regimen.rules import RegimenRules, default_rules
 
 EARLIEST_DATE = date(1990, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 MAX_COUNT = 1200  # a hundred years of monthly doses; more is a typo, not a plan
-
-
-class IntervalMode(StrEnum):
-    """How maintenance doses are spaced: calendar months (label) or 28 days (trials)."""
-
-    MONTHLY = "monthly"
-    FOUR_WEEKLY = "4-weekly"
-
-    @classmethod
-    def parse(cls, text: str) -> IntervalMode:
-        """Read an interval name; raise InvalidInput naming the value for anything else."""
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            choices = " or ".join(f"'{mode.value}'" for mode in cls)
-            raise InvalidInput(
-                "regimen.unknown-interval",
-                f"interval: '{text}' is not a known interval.",
-                f"Use {choices}.",
-            ) from None
 
 
 class Phase(StrEnum):
@@ -123,7 +101,7 @@ def compute_plan(
         interval=interval,
         rules=rules,
     )
-    flags = check_flags(doses, as_of, rules=rules, late_limit=_interval_step(interval, rules))
+    flags = check_flags(doses, as_of, rules=rules, interval=interval)
     return Plan(start_on, as_of, interval, rules.dose_mg, doses, flags)
 
 
@@ -140,12 +118,13 @@ def _walk(
     previous = start_on  # the day the previous dose was given, or is assumed to be given
     anchor, anchor_number = start_on, 0  # the day monthly doses keep, and its dose number
     pending = True  # no untaken dose placed yet: the first one may be overdue
+    first_monthly = rules.first_maintenance_dose
     for number in range(1, count + 1):
         if number == 1:
             due = start_on
         elif number <= rules.loading_doses:
             due = previous + rules.loading_interval
-        elif number == rules.first_maintenance_dose:
+        elif number == first_monthly:
             due = previous + rules.first_maintenance_gap
         elif interval is IntervalMode.FOUR_WEEKLY:
             due = previous + rules.four_weekly_interval
@@ -160,32 +139,13 @@ def _walk(
             actual, status = due, DoseStatus.DUE if due == as_of else DoseStatus.PLANNED
         if status is not DoseStatus.TAKEN:
             pending = False
-        if number == rules.first_maintenance_dose or (
-            number > rules.first_maintenance_dose and actual != due
-        ):
+        if number == first_monthly or (number > first_monthly and actual != due):
             anchor, anchor_number = actual, number
         phase = Phase.LOADING if number <= rules.loading_doses else Phase.MAINTENANCE
         taken = actual if status is DoseStatus.TAKEN else None
         doses.append(ScheduledDose(number, phase, due, taken, status))
         previous = actual
     return tuple(doses)
-
-
-@lru_cache(maxsize=1 << 16)
-def add_months(anchor: date, months: int) -> date:
-    """Add calendar months, keeping the anchor's day or the month's last day.
-
-    >>> add_months(date(2026, 1, 31), 1), add_months(date(2026, 1, 31), 2)
-    (datetime.date(2026, 2, 28), datetime.date(2026, 3, 31))
-    """
-    result: date = anchor + relativedelta(months=months)
-    return result
-
-
-def _interval_step(interval: IntervalMode, rules: RegimenRules) -> relativedelta:
-    if interval is IntervalMode.FOUR_WEEKLY:
-        return relativedelta(days=rules.four_weekly_interval.days)
-    return relativedelta(months=rules.maintenance_months)
 
 
 def _check_inputs(start_on: date, taken_on: Sequence[date], as_of: date, count: int) -> None:

@@ -1,0 +1,6 @@
+"""Run every benchmark: `python -m benchmarks` (what `make bench` does)."""
+
+from benchmarks import bench_schedule
+
+if __name__ == "__main__":
+    bench_schedule.main()
