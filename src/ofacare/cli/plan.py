@@ -64,6 +64,14 @@ def render_plan(plan: Plan, console: Console) -> None:
     guidance = guidance_for(plan)
     if guidance:
         console.print(Text(f"What to do now: {guidance}", style="bold"))
+        following = (
+            plan.doses[plan.next_dose.number] if len(plan.doses) > plan.next_dose.number else None
+        )
+        if following is not None:
+            console.print(
+                f"If you inject it today ({plan.as_of:%a %d %b}), dose {following.number} "
+                f"moves to {following.due_on:%a %d %b %Y}, as listed above."
+            )
     for flag in plan.flags:
         if not (guidance and flag.message == guidance):
             console.print(

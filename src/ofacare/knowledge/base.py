@@ -60,10 +60,12 @@ class KnowledgeBase:
         return self.get_fact(fact_id).statement
 
     def cite(self, fact_ids: Iterable[str]) -> list[str]:
-        """Return short, de-duplicated citations ('US Prescribing Information §2.2') for facts."""
-        seen: dict[str, None] = {}
+        """Return one citation per source, its sections joined ('Kesimpta US PI §2.2, §16.2')."""
+        sections: dict[str, dict[str, None]] = {}
         for fact_id in fact_ids:
             for citation in self.get_fact(fact_id).sources:
-                title = self.sources[citation.source].title
-                seen.setdefault(f"{title} §{citation.section}", None)
-        return list(seen)
+                sections.setdefault(citation.source, {}).setdefault(citation.section, None)
+        return [
+            f"{self.sources[source].title} " + ", ".join(f"§{s}" for s in cited)
+            for source, cited in sections.items()
+        ]

@@ -33,6 +33,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     digest = hashlib.sha256()
     sources: dict[str, Source] = {}
     facts: dict[str, Fact] = {}
+    origin: dict[str, str] = {}  # fact id -> file name, so every error names its file
     for path in files:
         text = path.read_text(encoding="utf-8")
         digest.update(path.name.encode() + text.encode())
@@ -41,7 +42,8 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
             _add_unique(path, sources, source.id, source)
         for fact in _entries(path, document, "facts", Fact):
             _add_unique(path, facts, fact.id, fact)
-    _check_citations(facts.values(), sources)
+            origin[fact.id] = path.name
+    _check_citations(facts.values(), sources, origin)
     newest = max((f.reviewed_on for f in facts.values()), default=None)
     version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
     return KnowledgeBase(facts=facts, sources=sources, version=version)
@@ -92,11 +94,14 @@ def _add_unique(path: Path, into: dict[str, Entry], entry_id: str, entry: Entry)
     into[entry_id] = entry
 
 
-def _check_citations(facts: Iterable[Fact], sources: dict[str, Source]) -> None:
+def _check_citations(
+    facts: Iterable[Fact], sources: dict[str, Source], origin: dict[str, str]
+) -> None:
     for fact in facts:
         for citation in fact.sources:
             if citation.source not in sources:
                 raise KnowledgeDataError(
                     "knowledge.unknown-source",
-                    f"fact '{fact.id}', field 'sources': unknown source '{citation.source}'",
+                    f"{origin[fact.id]}: fact '{fact.id}', field 'sources': "
+                    f"unknown source '{citation.source}'",
                 )
