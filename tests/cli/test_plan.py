@@ -119,3 +119,10 @@ def test_installed_executable_prints_a_plan_and_exits_2_without_traceback_on_bad
         "Error: taken: 'not-a-date' is not a valid date. "
         "Write dates as YYYY-MM-DD, for example 2026-01-05."
     )
+
+
+def test_before_the_first_dose_the_plan_says_it_is_given_with_a_professional(capsys):
+    plan = run_json(["plan", "--start", "2026-03-02", "--as-of", "2026-03-01"], capsys)
+    assert any("trained healthcare professional" in note for note in plan["notes"])
+    later = run_json([*CONTRACT], capsys)
+    assert later["notes"] == []

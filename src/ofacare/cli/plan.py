@@ -77,6 +77,8 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(
                 Text(f"[{flag.level.value}] {flag.message}", style=LEVEL_STYLE[flag.level])
             )
+    for note in document["notes"]:
+        console.print(note)
     console.print(CARE_TEAM_NOTE)
     sources = "; ".join(document["sources"])
     version = document["knowledge_version"]

@@ -35,6 +35,8 @@ def build_plan_document(plan: Plan, rules: RegimenRules | None = None) -> dict[s
         fact_ids.append("dosing.four-weekly-interval")
     for flag in plan.flags:
         fact_ids.extend(f for f in flag.fact_ids if f not in fact_ids)
+    notes = [kb.statement(f) for f in notes_for(plan)]
+    fact_ids.extend(notes_for(plan))
     return {
         "start": plan.start_on.isoformat(),
         "as_of": plan.as_of.isoformat(),
@@ -43,6 +45,7 @@ def build_plan_document(plan: Plan, rules: RegimenRules | None = None) -> dict[s
         "doses": [_dose(d, plan) for d in plan.doses],
         "flags": [_flag(f) for f in plan.flags],
         "next_dose": plan.next_dose.number,
+        "notes": notes,
         "care_team": CARE_TEAM_NOTE,
         "facts": fact_ids,
         "sources": kb.cite(fact_ids),
@@ -76,6 +79,13 @@ def _flag(flag: Flag) -> dict[str, Any]:
         "message": flag.message,
         "facts": list(flag.fact_ids),
     }
+
+
+def notes_for(plan: Plan) -> list[str]:
+    """Knowledge ids of notes that fit where the patient is in the course."""
+    if plan.next_dose.number == 1:
+        return ["dosing.first-injection-supervised"]
+    return []
 
 
 def guidance_for(plan: Plan) -> str | None:
