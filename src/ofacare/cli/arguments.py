@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
 
 from ofacare.errors import InvalidInput
 
+T = TypeVar("T")
+
 
 def parse_date(option: str, text: str) -> date:
     """Read an ISO date (YYYY-MM-DD) given to `option`."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            "input.bad-date",
-            f"{option}: '{text}' is not a valid date.",
-            "Write dates as YYYY-MM-DD, for example 2026-01-05.",
-        ) from None
+    return _convert(
+        option, text, date.fromisoformat, code="input.bad-date", problem="is not a valid date.",
+        hint="Write dates as YYYY-MM-DD, for example 2026-01-05.",
+    )  # fmt: skip
 
 
 def parse_count(option: str, text: str) -> int:
     """Read a whole number of doses."""
+    return _convert(
+        option, text, int, code="input.bad-count", problem="is not a whole number.",
+        hint="Give the number of doses as digits, for example 12.",
+    )  # fmt: skip
+
+
+def _convert(
+    option: str, text: str, convert: Callable[[str], T], *, code: str, problem: str, hint: str
+) -> T:
     try:
-        return int(text.strip())
+        return convert(text.strip())
     except ValueError:
-        raise InvalidInput(
-            "input.bad-count",
-            f"{option}: '{text}' is not a whole number.",
-            "Give the number of doses as digits, for example 12.",
-        ) from None
+        raise InvalidInput(code, f"{option}: '{text}' {problem}", hint) from None
 
 
 def parse_time(option: str, text: str) -> time:
