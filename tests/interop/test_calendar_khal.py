@@ -55,7 +55,7 @@ def khal(tmp_path: Path):
 
 def export(tmp_path: Path, *taken: str, as_of: str) -> Path:
     out = tmp_path / "plan.ics"
-    args = [OFACARE, "calendar", "--start", "2026-02-23", "--as-of", as_of, "--count", "5"]
+    args = [OFACARE, "calendar", "--start", "2026-02-23", "--as-of", as_of, "--count", "7"]
     args += [a for t in taken for a in ("--taken", t)]
     args += ["--time", "08:15", "--tz", "America/New_York", "-o", str(out)]
     subprocess.run(args, check=True, capture_output=True)
@@ -76,6 +76,7 @@ def test_khal_imports_every_dose_at_local_time_across_the_us_dst_change(khal, tm
         "2026-03-23 08:15 Kesimpta dose 4 (20 mg, maintenance)",
         "2026-04-23 08:15 Kesimpta dose 5 (20 mg, maintenance)",
         "2026-05-23 08:15 Kesimpta dose 6 (20 mg, maintenance)",
+        "2026-06-23 08:15 Kesimpta dose 7 (20 mg, maintenance)",
     ]
 
 
@@ -94,4 +95,6 @@ def test_reimporting_after_a_late_dose_updates_events_instead_of_duplicating(kha
         "2026-05-25 08:15 Kesimpta dose 6 (20 mg, maintenance)",
         "2026-06-25 08:15 Kesimpta dose 7 (20 mg, maintenance)",
     ]
+    # Dose 2 was exported before it was taken; its old event stays at its planned date.
+    assert events[0] == "2026-03-02 08:15 Kesimpta dose 2 (20 mg, loading)"
     assert len([e for e in events if "dose 3 " in e]) == 1

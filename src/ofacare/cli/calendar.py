@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ofacare.cli.arguments import local_timezone_name, parse_time, parse_timezone
-from ofacare.cli.plan_options import AsOf, Interval, Start, Taken, plan_from_options
+from ofacare.cli.plan_options import AsOf, Count, Interval, Start, Taken, plan_from_options
 from ofacare.errors import InvalidInput
 from ofacare.interop.calendar import EventRevision, build_calendar, load_revisions
 
@@ -20,9 +20,7 @@ def calendar_command(
     output: Annotated[str, typer.Option("--output", "-o", help="File to write, or - for stdout.")],
     taken: Taken = None,
     as_of: AsOf = None,
-    count: Annotated[
-        str, typer.Option("--count", help="How many upcoming doses to export.")
-    ] = "12",
+    count: Count = "12",
     interval: Interval = "monthly",
     at: Annotated[str, typer.Option("--time", help="Local time of each dose (HH:MM).")] = "09:00",
     tz: Annotated[
@@ -40,7 +38,7 @@ def calendar_command(
     zone = parse_timezone("tz", tz if tz is not None else local_timezone_name())
     dose_time = parse_time("time", at)
     revisions = _earlier_export(previous, output)
-    plan = plan_from_options(start, taken, as_of, count, interval, extra=len(taken or []))
+    plan = plan_from_options(start, taken, as_of, count, interval)
     calendar = build_calendar(
         plan, at=dose_time, tz=zone, stamp=datetime.now(UTC), previous=revisions
     )

@@ -35,10 +35,8 @@ def plan_from_options(
     as_of: str | None,
     count: str,
     interval: str,
-    *,
-    extra: int = 0,
 ) -> Plan:
-    """Parse the shared options and compute the plan (`extra` doses beyond `count`)."""
+    """Parse the shared options and compute the plan."""
     taken_on = [parse_date("taken", text) for text in taken or []]
     start_on = parse_date("start", start)
     mode = IntervalMode.parse(interval)
@@ -47,5 +45,6 @@ def plan_from_options(
         if as_of is not None
         else today_in(parse_timezone("timezone", local_timezone_name()))
     )
-    doses = parse_count("count", count) + extra
-    return compute_plan(start_on, taken_on, as_of_on, count=doses, interval=mode)
+    return compute_plan(
+        start_on, taken_on, as_of_on, count=parse_count("count", count), interval=mode
+    )
