@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ofacare.errors import KnowledgeDataError, NotFound
-from ofacare.knowledge.schema import Fact, Source
+from ofacare.knowledge.schema import Conflict, Fact, Source
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -16,6 +16,7 @@ class KnowledgeBase:
     facts: Mapping[str, Fact]
     sources: Mapping[str, Source]
     version: str
+    conflicts: Mapping[str, Conflict]
 
     def get_fact(self, fact_id: str) -> Fact:
         """Return the fact with this id; raise NotFound for an unknown id."""

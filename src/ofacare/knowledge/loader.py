@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ofacare.errors import KnowledgeDataError
 from ofacare.knowledge.base import KnowledgeBase
-from ofacare.knowledge.schema import Fact, Source
+from ofacare.knowledge.schema import Conflict, Fact, Source
 
 SOURCES_FILE = "sources.yaml"
 
@@ -33,6 +33,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     digest = hashlib.sha256()
     sources: dict[str, Source] = {}
     facts: dict[str, Fact] = {}
+    conflicts: dict[str, Conflict] = {}
     origin: dict[str, str] = {}  # fact id -> file name, so every error names its file
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -43,10 +44,14 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         for fact in _entries(path, document, "facts", Fact):
             _add_unique(path, facts, fact.id, fact)
             origin[fact.id] = path.name
+        for conflict in _entries(path, document, "conflicts", Conflict):
+            _add_unique(path, conflicts, conflict.id, conflict)
+            origin[conflict.id] = path.name
     _check_citations(facts.values(), sources, origin)
+    _check_conflicts(conflicts.values(), facts, sources, origin)
     newest = max((f.reviewed_on for f in facts.values()), default=None)
     version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
-    return KnowledgeBase(facts=facts, sources=sources, version=version)
+    return KnowledgeBase(facts=facts, sources=sources, version=version, conflicts=conflicts)
 
 
 @cache
@@ -104,4 +109,26 @@ def _check_citations(
                     "knowledge.unknown-source",
                     f"{origin[fact.id]}: fact '{fact.id}', field 'sources': "
                     f"unknown source '{citation.source}'",
+                )
+
+
+def _check_conflicts(
+    conflicts: Iterable[Conflict],
+    facts: dict[str, Fact],
+    sources: dict[str, Source],
+    origin: dict[str, str],
+) -> None:
+    for conflict in conflicts:
+        where = f"{origin[conflict.id]}: conflict '{conflict.id}'"
+        for claim in conflict.claims:
+            if claim.source not in sources:
+                raise KnowledgeDataError(
+                    "knowledge.unknown-source",
+                    f"{where}, field 'claims': unknown source '{claim.source}'",
+                )
+        for fact_id in conflict.facts:
+            if fact_id not in facts:
+                raise KnowledgeDataError(
+                    "knowledge.unknown-fact",
+                    f"{where}, field 'facts': unknown fact '{fact_id}'",
                 )

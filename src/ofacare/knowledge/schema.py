@@ -39,6 +39,15 @@ class Audience(StrEnum):
     BOTH = "both"
 
 
+class Urgency(StrEnum):
+    """How soon to act on a symptom, most to least urgent."""
+
+    EMERGENCY = "emergency"  # call the emergency number now
+    URGENT = "urgent"  # call the MS team or prescriber today
+    CONTACT_TEAM = "contact_team"  # tell the MS team soon (days), or at the next contact
+    SELF_CARE = "self_care"  # manage at home; tell the team if it lasts or worsens
+
+
 def _check_fact_id(value: str) -> str:
     if not FACT_ID.match(value):
         raise ValueError(f"'{value}' is not a dotted lower-case id such as 'dosing.dose-amount'")
@@ -114,6 +123,10 @@ class Fact(_Frozen):
     sources: tuple[Citation, ...] = Field(min_length=1)
     reviewed_on: date
     synonyms: tuple[str, ...] = ()
+    urgency: Urgency | None = None
+    """For symptom facts: how soon to act when one of the red flags is present."""
+    red_flags: tuple[str, ...] = ()
+    """For symptom facts: the signs, in patients' words, that route a question to triage."""
 
     @model_validator(mode="after")
     def _number_has_unit(self) -> Fact:
@@ -123,4 +136,36 @@ class Fact(_Frozen):
             raise ValueError("a fact with a number needs a unit")
         if self.unit is not None and self.value is None and self.range is None:
             raise ValueError("a unit without a value or range")
+        return self
+
+
+class Claim(_Frozen):
+    """What one source says on a disputed point, in ofacare's words."""
+
+    source: SourceId
+    section: str = Field(min_length=1)
+    claim: str = Field(min_length=5)
+
+
+class Conflict(_Frozen):
+    """A point where sources disagree, each side's claim, and how ofacare resolved it."""
+
+    id: FactId
+    code: str | None = Field(default=None, pattern=r"^CONF-\d+$")
+    """The conflict's id in the clinical rules catalogue (section 12), where it has one."""
+    topic: str = Field(min_length=2)
+    claims: tuple[Claim, ...] = Field(min_length=2)
+    winner: SourceId
+    resolution: str = Field(min_length=10)
+    """What ofacare states, in its own words."""
+    reason: str = Field(min_length=10)
+    """Why that side wins (precedence: label > leaflet > trial > charity > consumer page)."""
+    facts: tuple[FactId, ...] = ()
+    """Facts that carry the resolved statement."""
+    reviewed_on: date
+
+    @model_validator(mode="after")
+    def _winner_is_a_claimant(self) -> Conflict:
+        if self.winner not in {c.source for c in self.claims}:
+            raise ValueError(f"winner '{self.winner}' is not one of the claims' sources")
         return self
