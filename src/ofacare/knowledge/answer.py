@@ -1,0 +1,201 @@
+"""Answer a question from the knowledge base only: cite, route symptoms to triage, or abstain.
+
+An answer is composed from the statements of the best-matching facts, never from generated text.
+A question that mentions a red-flag symptom leads with its urgency and what to do now. When no fact
+matches well enough, the engine says it does not know and who to ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ofacare.errors import InvalidInput
+from ofacare.knowledge.base import KnowledgeBase
+from ofacare.knowledge.lexicon import Lexicon, words
+from ofacare.knowledge.loader import default_knowledge
+from ofacare.knowledge.schema import Audience, Fact, Urgency
+from ofacare.knowledge.search import FactIndex, Hit, fact_index
+
+MAX_QUESTION_CHARS = 1000
+ABSTAIN_BELOW = 0.5  # tuned on the question set in tests/knowledge/questions.yaml
+SECOND_FACT_RATIO = 0.85  # a runner-up this close to the best answer is shown with it
+URGENCY_ORDER = list(Urgency)
+CARE_TEAM = "your MS nurse or neurologist"
+ABSTAIN_TEXT = (
+    "I don't have reliable information on that; please ask your MS team ({call}). "
+    "ofacare answers only from its reviewed knowledge base."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CitationRef:
+    source: str
+    title: str
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What ofacare says to a question, with the facts and sources behind it."""
+
+    question: str
+    answer: str
+    abstained: bool
+    confidence: float
+    urgency: Urgency | None
+    facts: tuple[str, ...]
+    citations: tuple[CitationRef, ...]
+    knowledge_version: str
+    who_to_call: str
+
+
+def answer_question(
+    question: str,
+    *,
+    audience: Audience = Audience.PATIENT,
+    country: str | None = None,
+    kb: KnowledgeBase | None = None,
+) -> Answer:
+    """Answer from the knowledge base, leading with triage for red-flag symptoms."""
+    kb = kb or default_knowledge()
+    text = _check_question(question)
+    index = fact_index(kb)
+    query = index.parse(text)
+    hits = index.search(query, audience=audience, country=country)
+    red_flags = match_red_flags(query.tokens, kb, index.lexicon)
+    if red_flags:
+        return _triage_answer(text, red_flags, hits=hits, kb=kb, index=index, country=country)
+    confidence = compute_confidence(hits)
+    if confidence < ABSTAIN_BELOW:
+        call = CARE_TEAM
+        return Answer(text, ABSTAIN_TEXT.format(call=call), True, round(confidence, 3), None,
+                      (), (), kb.version, call)  # fmt: skip
+    chosen = [hits[0].fact]
+    if (
+        len(hits) > 1
+        and hits[1].coverage >= hits[0].coverage
+        and (hits[1].score >= SECOND_FACT_RATIO * hits[0].score)
+    ):
+        chosen.append(hits[1].fact)
+    body = " ".join(f.statement for f in chosen)
+    answer = f"{body} If you have questions about your own treatment, ask {CARE_TEAM}."
+    return _answer(
+        text, answer, confidence=confidence, urgency=None, facts=chosen, kb=kb, call=CARE_TEAM
+    )
+
+
+def compute_confidence(hits: list[Hit]) -> float:
+    """How sure the best hit answers the question: its coverage, lowered by a close runner-up.
+
+    >>> compute_confidence([])
+    0.0
+    """
+    if not hits:
+        return 0.0
+    best = hits[0]
+    runner_up = hits[1].score if len(hits) > 1 and hits[1].coverage >= best.coverage else 0.0
+    margin = (best.score - runner_up) / best.score if best.score > 0 else 0.0
+    return best.coverage * (0.8 + 0.2 * max(0.0, min(1.0, margin)))
+
+
+def match_red_flags(tokens: tuple[str, ...], kb: KnowledgeBase, lexicon: Lexicon) -> list[Fact]:
+    """Symptom facts whose red-flag phrases all appear in the question, most urgent first."""
+    stems = {_stem(t) for t in tokens}
+    matched: dict[str, Fact] = {}
+    for fact in kb.facts.values():
+        if fact.urgency is None:
+            continue
+        for phrase in fact.red_flags:
+            needed = [_stem(w) for w in words(phrase) if w not in lexicon.stopwords]
+            if needed and all(w in stems for w in needed):
+                matched[fact.id] = fact
+                break
+    return sorted(
+        matched.values(), key=lambda f: URGENCY_ORDER.index(f.urgency or Urgency.SELF_CARE)
+    )
+
+
+def _triage_answer(
+    question: str,
+    red_flags: list[Fact],
+    *,
+    hits: list[Hit],
+    kb: KnowledgeBase,
+    index: FactIndex,
+    country: str | None,
+) -> Answer:
+    urgency = red_flags[0].urgency or Urgency.SELF_CARE
+    number = index.lexicon.emergency_number(country)
+    call = {
+        Urgency.EMERGENCY: f"the emergency number, {number}",
+        Urgency.URGENT: f"{CARE_TEAM} today; if you cannot reach them, {number} or urgent care",
+        Urgency.CONTACT_TEAM: CARE_TEAM,
+        Urgency.SELF_CARE: f"{CARE_TEAM} if it is severe, lasts or worries you",
+    }[urgency]
+    headline = {
+        Urgency.EMERGENCY: f"This may be an emergency. Call {number} now.",
+        Urgency.URGENT: f"Call {CARE_TEAM} today.",
+        Urgency.CONTACT_TEAM: f"Tell {CARE_TEAM} soon.",
+        Urgency.SELF_CARE: "This can usually be managed at home.",
+    }[urgency]
+    chosen = [f for f in red_flags if f.urgency is urgency][:2]
+    body = " ".join(f.statement for f in chosen)
+    answer = f"{headline} {body} Who to call: {call}."
+    del hits  # the symptom decides the answer; other matches would only dilute it
+    return _answer(
+        question, answer, confidence=1.0, urgency=urgency, facts=chosen, kb=kb, call=call
+    )
+
+
+def _answer(
+    question: str,
+    text: str,
+    *,
+    confidence: float,
+    urgency: Urgency | None,
+    facts: list[Fact],
+    kb: KnowledgeBase,
+    call: str,
+) -> Answer:
+    citations: dict[tuple[str, str], CitationRef] = {}
+    for fact in facts:
+        for cited in fact.sources:
+            title = kb.sources[cited.source].title
+            key = (cited.source, cited.section)
+            citations.setdefault(key, CitationRef(cited.source, title, cited.section))
+    return Answer(
+        question=question,
+        answer=text,
+        abstained=False,
+        confidence=round(confidence, 3),
+        urgency=urgency,
+        facts=tuple(f.id for f in facts),
+        citations=tuple(citations.values()),
+        knowledge_version=kb.version,
+        who_to_call=call,
+    )
+
+
+def _check_question(question: str) -> str:
+    text = " ".join(question.split())
+    if not text:
+        raise InvalidInput("ask.empty-question", "question: '' is empty.", "Type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            "ask.question-too-long",
+            f"question: {len(text)} characters is longer than {MAX_QUESTION_CHARS}.",
+            "Ask one shorter question at a time.",
+        )
+    return text
+
+
+def _stem(word: str) -> str:
+    """A crude stem so 'breathing' meets 'breathe' and 'swelling' meets 'swell'.
+
+    >>> _stem("breathing"), _stem("breathe"), _stem("fevers")
+    ('breath', 'breath', 'fever')
+    """
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word

@@ -1,0 +1,177 @@
+"""Find the facts that answer a question: BM25 over SQLite FTS5, lay words, spelling tolerance.
+
+The index holds each fact's topic, statement, synonyms and red flags. A question is cut into
+words; lay words and phrases add the words facts use (lexicon.yaml); a misspelt word is replaced by
+the closest word of the index. Audience and country filter the facts before ranking.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from ofacare.knowledge.base import KnowledgeBase
+from ofacare.knowledge.lexicon import Lexicon, load_lexicon, words
+from ofacare.knowledge.schema import Audience, Fact
+
+# Countries whose label is the EU one (EU/EEA, plus the UK for this purpose; see CONF-13).
+EU_LABEL_COUNTRIES = frozenset(
+    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+     "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+     "GB", "UK"]
+)  # fmt: skip
+COLUMN_WEIGHTS = (4.0, 1.0, 3.0, 2.0)  # topic, statement, synonyms, red flags
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A fact that matched, its BM25 score (higher is better) and the share of terms it covers."""
+
+    fact: Fact
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question cut into meaningful terms: each a set of alternative words."""
+
+    terms: tuple[frozenset[str], ...]
+    tokens: tuple[str, ...]
+
+
+class FactIndex:
+    """An in-memory FTS5 index of a knowledge base's facts."""
+
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon) -> None:
+        self.kb = kb
+        self.lexicon = lexicon
+        self._facts = list(kb.facts.values())
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute(
+            "CREATE VIRTUAL TABLE facts USING fts5(topic, statement, synonyms, red_flags, "
+            "tokenize='porter unicode61')"
+        )
+        self._db.executemany(
+            "INSERT INTO facts(rowid, topic, statement, synonyms, red_flags) VALUES (?,?,?,?,?)",
+            [
+                (n, f.topic + " " + f.id.replace(".", " ").replace("-", " "), f.statement,
+                 " ".join(f.synonyms), " ".join(f.red_flags))
+                for n, f in enumerate(self._facts)
+            ],
+        )  # fmt: skip
+        self._known = {w for f in self._facts for w in words(_text(f))} | set(lexicon.terms)
+        self._vocabulary = sorted(self._known)
+
+    def parse(self, question: str) -> Query:
+        """Cut a question into terms, expanding lay words and correcting spelling."""
+        tokens = [self._spell(w) for w in words(question)]
+        terms: list[frozenset[str]] = []
+        used: set[int] = set()
+        for size in (3, 2):  # phrases first: "flu jab" before "jab"
+            for start in range(len(tokens) - size + 1):
+                span = range(start, start + size)
+                phrase = " ".join(tokens[i] for i in span)
+                if phrase in self.lexicon.terms and not used.intersection(span):
+                    terms.append(frozenset({*phrase.split(), *self.lexicon.terms[phrase]}))
+                    used.update(span)
+        for index, token in enumerate(tokens):
+            if index in used or token in self.lexicon.stopwords or len(token) < 2:
+                continue
+            terms.append(frozenset({token, *self.lexicon.terms.get(token, ())}))
+        return Query(tuple(terms), tuple(tokens))
+
+    def search(
+        self, query: Query, *, audience: Audience, country: str | None, limit: int = 5
+    ) -> list[Hit]:
+        """Rank the facts open to this audience and country; best first."""
+        alternatives = sorted({w for term in query.terms for w in term})
+        if not alternatives:
+            return []
+        expression = " OR ".join(_quote(w) for w in alternatives)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(facts, ?, ?, ?, ?) FROM facts WHERE facts MATCH ? "
+                "ORDER BY 2 LIMIT 60",
+                (*COLUMN_WEIGHTS, expression),
+            ).fetchall()
+        hits = []
+        for rowid, rank in rows:
+            fact = self._facts[rowid]
+            if _open_to(fact, audience, country):
+                hits.append(Hit(fact, -rank, self._coverage(query, rowid)))
+        hits.sort(key=lambda h: (h.coverage, h.score), reverse=True)
+        return hits[:limit]
+
+    def _coverage(self, query: Query, rowid: int) -> float:
+        """The share of the question's terms that this fact mentions in some form."""
+        if not query.terms:
+            return 0.0
+        covered = 0
+        with self._lock:
+            for term in query.terms:
+                expression = " OR ".join(_quote(w) for w in sorted(term))
+                found = self._db.execute(
+                    "SELECT 1 FROM facts WHERE facts MATCH ? AND rowid = ?", (expression, rowid)
+                ).fetchone()
+                covered += found is not None
+        return covered / len(query.terms)
+
+    def _spell(self, token: str) -> str:
+        if len(token) < 4 or token in self.lexicon.stopwords or token in self.lexicon.terms:
+            return token
+        if token in self._known:
+            return token
+        close = difflib.get_close_matches(token, self._vocabulary, n=1, cutoff=0.8)
+        return close[0] if close else token
+
+
+@cache
+def fact_index(kb: KnowledgeBase) -> FactIndex:
+    """The index of a knowledge base, built once per knowledge base."""
+    return FactIndex(kb, load_lexicon())
+
+
+def country_jurisdiction(country: str | None) -> str | None:
+    """The label jurisdiction a country follows: US, EU, CH or None when unknown.
+
+    >>> country_jurisdiction("de"), country_jurisdiction("US"), country_jurisdiction(None)
+    ('EU', 'US', None)
+    """
+    code = (country or "").upper()
+    if code in {"US", "CH"}:
+        return code
+    if code in EU_LABEL_COUNTRIES:
+        return "UK" if code in {"GB", "UK"} else "EU"
+    return None
+
+
+def _open_to(fact: Fact, audience: Audience, country: str | None) -> bool:
+    if audience is Audience.PATIENT and fact.audience is Audience.CLINICIAN:
+        return False
+    if fact.jurisdiction == "all" or country is None:
+        return True
+    jurisdiction = country_jurisdiction(country)
+    if jurisdiction == "UK":
+        return fact.jurisdiction in {"UK", "EU"}
+    return jurisdiction is None or fact.jurisdiction == jurisdiction
+
+
+def _text(fact: Fact) -> str:
+    return " ".join([fact.topic, fact.statement, *fact.synonyms, *fact.red_flags])
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', "") + '"'
+
+
+def all_red_flags(kb: KnowledgeBase) -> Iterable[tuple[Fact, str]]:
+    """Every (symptom fact, red-flag phrase) pair in the knowledge base."""
+    for fact in kb.facts.values():
+        for phrase in fact.red_flags:
+            yield fact, phrase
