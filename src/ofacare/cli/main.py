@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from typer.exceptions import TyperException
 
+from ofacare.cli.ask import ask_command
 from ofacare.cli.calendar import calendar_command
+from ofacare.cli.facts import facts_app
 from ofacare.cli.plan import plan_command
 from ofacare.errors import InvalidInput, OfacareError
 
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 app.command("plan")(plan_command)
 app.command("calendar")(calendar_command)
+app.command("ask")(ask_command)
+app.add_typer(facts_app, name="facts")
 
 _debug = {"on": False}
 
