@@ -63,7 +63,7 @@ def render_answer(answer: Answer, console: Console) -> None:
                 Text(answer.answer),
                 title=answer.urgency.value.replace("_", " ").upper(),
                 style=URGENCY_STYLE[answer.urgency],
-            )  # fmt: skip
+            )
         )
     else:
         console.print(answer.answer)
@@ -74,7 +74,7 @@ def render_answer(answer: Answer, console: Console) -> None:
             f"Confidence {answer.confidence:.2f}. Knowledge base {answer.knowledge_version}. "
             "ofacare supports your MS team and never replaces it.",
             style="dim",
-        )  # fmt: skip
+        )
     )
 
 

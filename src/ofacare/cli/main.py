@@ -12,7 +12,7 @@ from ofacare.cli.ask import ask_command
 from ofacare.cli.calendar import calendar_command
 from ofacare.cli.facts import facts_app
 from ofacare.cli.plan import plan_command
-from ofacare.errors import InvalidInput, OfacareError
+from ofacare.errors import InvalidInput, NotFound, OfacareError
 
 app = typer.Typer(
     name="ofacare",
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     except OfacareError as exc:
         if _debug["on"]:
             raise
-        return _fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
+        return _fail(str(exc), 2 if isinstance(exc, InvalidInput | NotFound) else 1)
     except Exception:
         if _debug["on"]:
             raise

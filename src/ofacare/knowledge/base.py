@@ -22,7 +22,11 @@ class KnowledgeBase:
         """Return the fact with this id; raise NotFound for an unknown id."""
         fact = self.facts.get(fact_id)
         if fact is None:
-            raise NotFound("knowledge.unknown-fact", f"No fact has the id '{fact_id}'.")
+            raise NotFound(
+                "knowledge.unknown-fact",
+                f"fact id: '{fact_id}' is not in the knowledge base.",
+                "List the ids with `ofacare facts`.",
+            )
         return fact
 
     def find_fact(self, fact_id: str) -> Fact | None:
