@@ -1,6 +1,7 @@
 """Run every benchmark: `python -m benchmarks` (what `make bench` does)."""
 
-from benchmarks import bench_schedule
+from benchmarks import bench_answer, bench_schedule
 
 if __name__ == "__main__":
+    bench_answer.main()
     bench_schedule.main()

@@ -60,9 +60,7 @@ def answer_question(
     kb = kb or default_knowledge()
     text = _check_question(question)
     index = fact_index(kb)
-    query = index.parse(text)
-    hits = index.search(query, audience=audience, country=country)
-    red_flags = match_red_flags(query.tokens, kb, index.lexicon)
+    hits, red_flags = rank_facts(text, audience=audience, country=country, kb=kb)
     if red_flags:
         return _triage_answer(text, red_flags, hits=hits, kb=kb, index=index, country=country)
     confidence = compute_confidence(hits)
@@ -82,6 +80,16 @@ def answer_question(
     return _answer(
         text, answer, confidence=confidence, urgency=None, facts=chosen, kb=kb, call=CARE_TEAM
     )
+
+
+def rank_facts(
+    question: str, *, audience: Audience, country: str | None, kb: KnowledgeBase
+) -> tuple[list[Hit], list[Fact]]:
+    """The facts matching a question, best first, and the red-flag symptom facts it mentions."""
+    index = fact_index(kb)
+    query = index.parse(question)
+    hits = index.search(query, audience=audience, country=country)
+    return hits, match_red_flags(query.tokens, kb, index.lexicon)
 
 
 def compute_confidence(hits: list[Hit]) -> float:

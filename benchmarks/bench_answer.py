@@ -1,0 +1,61 @@
+"""Accuracy and latency of `ofacare ask` on the labelled question set (tests/knowledge/questions.yaml)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from ofacare.knowledge import default_knowledge
+from ofacare.knowledge.answer import answer_question
+from ofacare.knowledge.evaluation import LabelledQuestion, evaluate_answers
+from ofacare.knowledge.schema import Audience
+
+QUESTIONS = Path(__file__).parent.parent / "tests" / "knowledge" / "questions.yaml"
+
+
+def load_questions(path: Path = QUESTIONS) -> list[LabelledQuestion]:
+    raw = yaml.safe_load(path.read_text("utf-8"))["questions"]
+    return [
+        LabelledQuestion(
+            question=item["q"],
+            expect=tuple(item.get("expect") or ()),
+            audience=Audience(item.get("audience", "patient")),
+            country=item.get("country"),
+            urgency=item.get("urgency"),
+        )
+        for item in raw
+    ]
+
+
+def main() -> None:
+    questions = load_questions()
+    kb = default_knowledge()
+    began = time.perf_counter()
+    answer_question("warm-up question", kb=kb)
+    print(f"question answering: {len(questions)} labelled questions "
+          f"(start-up {1000 * (time.perf_counter() - began):.0f} ms)")  # fmt: skip
+    report = evaluate_answers(questions, kb)
+    print(f"  top-1 accuracy      : {report.top1_accuracy:.1%} ({report.top1}/{report.answerable})")
+    print(f"  top-3 accuracy      : {report.top3_accuracy:.1%} ({report.top3}/{report.answerable})")
+    print(
+        f"  abstention precision: {report.abstention_precision:.1%} "
+        f"({report.abstained_correctly} right, {report.abstained_wrongly} wrong); "
+        f"confident answers to unanswerable questions: {len(report.confident_on_unanswerable)}"
+        f"/{report.unanswerable}"
+    )
+    print(f"  urgency routing     : {report.urgency_right}/{report.urgency_total}")
+    latencies = []
+    for item in questions * 3:
+        start = time.perf_counter()
+        answer_question(item.question, audience=item.audience, country=item.country, kb=kb)
+        latencies.append(1000 * (time.perf_counter() - start))
+    latencies.sort()
+    print(
+        f"  latency per question: median {statistics.median(latencies):.2f} ms, "
+        f"p95 {latencies[int(0.95 * len(latencies))]:.2f} ms, max {latencies[-1]:.2f} ms"
+    )
+    for miss in report.misses[:10]:
+        print(f"  miss: {miss}")
