@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from benchmarks.bench_answer import load_questions
+
 from ofacare.cli.main import main
 from ofacare.errors import InvalidInput
 from ofacare.knowledge import default_knowledge
