@@ -1,4 +1,4 @@
-"""Accuracy and latency of `ofacare ask` on the labelled question set (tests/knowledge/questions.yaml)."""
+"""Accuracy and latency of `ofacare ask` on the labelled question set in tests/knowledge."""
 
 from __future__ import annotations
 
