@@ -11,6 +11,7 @@ from typer.exceptions import TyperException
 from ofacare.cli.ask import ask_command
 from ofacare.cli.calendar import calendar_command
 from ofacare.cli.facts import facts_app
+from ofacare.cli.guide import guide_command
 from ofacare.cli.plan import plan_command
 from ofacare.errors import InvalidInput, NotFound, OfacareError
 
@@ -26,6 +27,7 @@ app.command("plan")(plan_command)
 app.command("calendar")(calendar_command)
 app.command("ask")(ask_command)
 app.add_typer(facts_app, name="facts")
+app.command("guide")(guide_command)
 
 _debug = {"on": False}
 

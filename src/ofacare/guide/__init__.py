@@ -1,0 +1,1 @@
+"""The patient guide and clinician summary, rendered from the knowledge base (HTML and PDF)."""
