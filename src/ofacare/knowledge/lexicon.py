@@ -22,6 +22,7 @@ class Lexicon:
     terms: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
     emergency_numbers: dict[str, str]
+    personal_cues: frozenset[str]
 
     def emergency_number(self, country: str | None) -> str:
         """The number to call in an emergency in this country (ISO code), or a general phrase."""
@@ -52,6 +53,7 @@ def load_lexicon(folder: Path | None = None) -> Lexicon:
         }
         stopwords = frozenset(str(w).lower() for w in raw["stopwords"])
         numbers = {str(k): str(v) for k, v in raw["emergency_numbers"].items()}
+        cues = frozenset(str(w).lower() for w in raw["personal_cues"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeDataError(
             "knowledge.bad-lexicon", f"lexicon.yaml: cannot be read ({exc})"
@@ -60,4 +62,4 @@ def load_lexicon(folder: Path | None = None) -> Lexicon:
         raise KnowledgeDataError(
             "knowledge.bad-lexicon", "lexicon.yaml, field 'emergency_numbers': no 'default'"
         )
-    return Lexicon(terms, stopwords, numbers)
+    return Lexicon(terms, stopwords, numbers, cues)

@@ -25,6 +25,9 @@ EU_LABEL_COUNTRIES = frozenset(
      "GB", "UK"]
 )  # fmt: skip
 COLUMN_WEIGHTS = (4.0, 1.0, 3.0, 2.0)  # topic, statement, synonyms, red flags
+UNKNOWN_TERM_WEIGHT = 2.0  # a word no fact uses counts double: the question is likely off-topic
+SCORE_SHARE = 0.35  # how much BM25 (relative to the best) adds to term coverage when ranking
+MIN_SPELL_LENGTH = 5  # shorter words are too often real words ("fine", not "faint")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,8 @@ class Query:
 
     terms: tuple[frozenset[str], ...]
     tokens: tuple[str, ...]
+    in_phrases: frozenset[int] = frozenset()
+    """Positions of tokens that belong to a lay phrase ("yellow fever"), not to a symptom."""
 
 
 class FactIndex:
@@ -84,7 +89,7 @@ class FactIndex:
             if index in used or token in self.lexicon.stopwords or len(token) < 2:
                 continue
             terms.append(frozenset({token, *self.lexicon.terms.get(token, ())}))
-        return Query(tuple(terms), tuple(tokens))
+        return Query(tuple(terms), tuple(tokens), frozenset(used))
 
     def search(
         self, query: Query, *, audience: Audience, country: str | None, limit: int = 5
@@ -93,37 +98,51 @@ class FactIndex:
         alternatives = sorted({w for term in query.terms for w in term})
         if not alternatives:
             return []
-        expression = " OR ".join(_quote(w) for w in alternatives)
+        expression = _expression(frozenset(alternatives))
         with self._lock:
             rows = self._db.execute(
                 "SELECT rowid, bm25(facts, ?, ?, ?, ?) FROM facts WHERE facts MATCH ? "
                 "ORDER BY 2 LIMIT 60",
                 (*COLUMN_WEIGHTS, expression),
             ).fetchall()
-        hits = []
-        for rowid, rank in rows:
-            fact = self._facts[rowid]
-            if _open_to(fact, audience, country):
-                hits.append(Hit(fact, -rank, self._coverage(query, rowid)))
-        hits.sort(key=lambda h: (h.coverage, h.score), reverse=True)
+        weights = [self._weight(term) for term in query.terms]
+        hits = [
+            Hit(self._facts[rowid], -rank, self._coverage(query, weights, rowid))
+            for rowid, rank in rows
+            if _open_to(self._facts[rowid], audience, country)
+        ]
+        best = max((h.score for h in hits), default=1.0) or 1.0
+        hits.sort(key=lambda h: h.coverage + SCORE_SHARE * h.score / best, reverse=True)
         return hits[:limit]
 
-    def _coverage(self, query: Query, rowid: int) -> float:
-        """The share of the question's terms that this fact mentions in some form."""
+    def _weight(self, term: frozenset[str]) -> float:
+        """A term no fact mentions in any form weighs more: it is what the facts cannot answer."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT 1 FROM facts WHERE facts MATCH ? LIMIT 1", (_expression(term),)
+            ).fetchone()
+        return 1.0 if found else UNKNOWN_TERM_WEIGHT
+
+    def _coverage(self, query: Query, weights: list[float], rowid: int) -> float:
+        """The weighted share of the question's terms that this fact mentions in some form."""
         if not query.terms:
             return 0.0
-        covered = 0
+        covered = 0.0
         with self._lock:
-            for term in query.terms:
-                expression = " OR ".join(_quote(w) for w in sorted(term))
+            for term, weight in zip(query.terms, weights, strict=True):
                 found = self._db.execute(
-                    "SELECT 1 FROM facts WHERE facts MATCH ? AND rowid = ?", (expression, rowid)
+                    "SELECT 1 FROM facts WHERE facts MATCH ? AND rowid = ?",
+                    (_expression(term), rowid),
                 ).fetchone()
-                covered += found is not None
-        return covered / len(query.terms)
+                covered += weight if found else 0.0
+        return covered / sum(weights)
 
     def _spell(self, token: str) -> str:
-        if len(token) < 4 or token in self.lexicon.stopwords or token in self.lexicon.terms:
+        if (
+            len(token) < MIN_SPELL_LENGTH
+            or token in self.lexicon.stopwords
+            or token in self.lexicon.terms
+        ):
             return token
         if token in self._known:
             return token
@@ -164,6 +183,10 @@ def _open_to(fact: Fact, audience: Audience, country: str | None) -> bool:
 
 def _text(fact: Fact) -> str:
     return " ".join([fact.topic, fact.statement, *fact.synonyms, *fact.red_flags])
+
+
+def _expression(term: frozenset[str]) -> str:
+    return " OR ".join(_quote(w) for w in sorted(term))
 
 
 def _quote(word: str) -> str:
