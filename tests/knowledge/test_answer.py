@@ -40,8 +40,8 @@ def test_almost_no_confident_answer_to_a_question_the_knowledge_base_cannot_answ
 def test_answerable_questions_are_answered_from_the_right_fact():
     report = evaluate_answers(QUESTIONS, KB)
     # Aim: 95% top-1. The floor guards against regressions; `make bench` prints the figures.
-    assert report.top1_accuracy >= 0.8, "\n".join(report.misses)
-    assert report.top3_accuracy >= 0.94
+    assert report.top1_accuracy >= 0.82, "\n".join(report.misses)
+    assert report.top3_accuracy >= 0.95
 
 
 def test_every_labelled_urgent_question_is_routed_to_triage():
