@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tzlocal
 
 from ofacare.errors import InvalidInput
+from ofacare.knowledge.schema import Audience
 
 T = TypeVar("T")
 
@@ -79,3 +80,29 @@ def local_timezone_name() -> str:
 def today_in(tz: ZoneInfo) -> date:
     """Today's date where the person is: the only place the CLI reads the clock."""
     return datetime.now(tz).date()
+
+
+def parse_audience(text: str) -> Audience:
+    """Read `patient` or `clinician`."""
+    word = text.strip().lower()
+    if word in {Audience.PATIENT, Audience.CLINICIAN}:
+        return Audience(word)
+    raise InvalidInput(
+        "input.unknown-audience",
+        f"audience: '{text}' is not an audience.",
+        "Use --audience patient or --audience clinician.",
+    )
+
+
+def parse_country(text: str | None) -> str | None:
+    """Read a two-letter ISO country code; None stays None (both labels apply)."""
+    if text is None:
+        return None
+    code = text.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidInput(
+            "input.bad-country",
+            f"country: '{text}' is not a two-letter country code.",
+            "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
+        )
+    return code

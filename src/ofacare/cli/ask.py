@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from ofacare.errors import InvalidInput
+from ofacare.cli.arguments import parse_audience, parse_country
 from ofacare.knowledge.answer import Answer, answer_question
-from ofacare.knowledge.schema import Audience, Urgency
+from ofacare.knowledge.schema import Urgency
 
 URGENCY_STYLE = {
     Urgency.EMERGENCY: "bold white on red",
@@ -76,26 +76,3 @@ def render_answer(answer: Answer, console: Console) -> None:
             style="dim",
         )
     )
-
-
-def parse_audience(text: str) -> Audience:
-    if text.strip().lower() in {Audience.PATIENT, Audience.CLINICIAN}:
-        return Audience(text.strip().lower())
-    raise InvalidInput(
-        "ask.unknown-audience",
-        f"audience: '{text}' is not an audience.",
-        "Use 'patient' or 'clinician'.",
-    )
-
-
-def parse_country(text: str | None) -> str | None:
-    if text is None:
-        return None
-    code = text.strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        raise InvalidInput(
-            "ask.bad-country",
-            f"country: '{text}' is not a two-letter country code.",
-            "Use an ISO code such as US, GB, DE or FR.",
-        )
-    return code

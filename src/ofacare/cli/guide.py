@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
+from ofacare.cli.arguments import parse_audience, parse_country
 from ofacare.errors import InvalidInput
 from ofacare.guide.render import render_html, render_pdf
 from ofacare.guide.sections import build_guide
 from ofacare.knowledge.loader import default_knowledge
-from ofacare.knowledge.schema import Audience
 
 FORMATS = ("html", "pdf")
 
@@ -32,9 +32,9 @@ def guide_command(
     ),
 ) -> None:
     """Write the patient guide or clinician summary, every statement footnoted to its sources."""
-    reader = parse_guide_audience(audience)
+    reader = parse_audience(audience)
     fmt = parse_guide_format(output_format)
-    code = parse_guide_country(country)
+    code = parse_country(country)
     guide = build_guide(default_knowledge(), audience=reader, country=code)
     html = render_html(guide)
     try:
@@ -51,17 +51,6 @@ def guide_command(
     print(f"Wrote the {guide.audience.value} {fmt.upper()} guide to {output}.")
 
 
-def parse_guide_audience(text: str) -> Audience:
-    word = text.strip().lower()
-    if word in {Audience.PATIENT, Audience.CLINICIAN}:
-        return Audience(word)
-    raise InvalidInput(
-        "guide.unknown-audience",
-        f"audience: '{text}' is not a guide audience.",
-        "Use --audience patient or --audience clinician.",
-    )
-
-
 def parse_guide_format(text: str) -> str:
     word = text.strip().lower()
     if word in FORMATS:
@@ -71,16 +60,3 @@ def parse_guide_format(text: str) -> str:
         f"format: '{text}' is not a guide format.",
         "Use --format html or --format pdf.",
     )
-
-
-def parse_guide_country(text: str | None) -> str | None:
-    if text is None:
-        return None
-    code = text.strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        raise InvalidInput(
-            "guide.bad-country",
-            f"country: '{text}' is not a two-letter country code.",
-            "Use an ISO code such as US, GB, DE or FR, or leave --country out for both labels.",
-        )
-    return code
