@@ -67,7 +67,7 @@ def answer_question(
     index = fact_index(kb)
     hits, red_flags = rank_facts(text, audience=audience, country=country, kb=kb)
     if red_flags:
-        return _triage_answer(text, red_flags, hits=hits, kb=kb, index=index, country=country)
+        return _triage_answer(text, red_flags, kb=kb, index=index, country=country)
     confidence = compute_confidence(hits)
     if confidence < ABSTAIN_BELOW:
         call = CARE_TEAM
@@ -160,7 +160,6 @@ def _triage_answer(
     question: str,
     red_flags: list[Fact],
     *,
-    hits: list[Hit],
     kb: KnowledgeBase,
     index: FactIndex,
     country: str | None,
@@ -182,7 +181,6 @@ def _triage_answer(
     chosen = [f for f in red_flags if f.urgency is urgency][:2]
     body = " ".join(f.statement for f in chosen)
     answer = f"{headline} {body} Who to call: {call}."
-    del hits  # the symptom decides the answer; other matches would only dilute it
     return _answer(
         question, answer, confidence=1.0, urgency=urgency, facts=chosen, kb=kb, call=call
     )

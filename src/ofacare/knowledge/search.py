@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import sqlite3
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -191,10 +190,3 @@ def _expression(term: frozenset[str]) -> str:
 
 def _quote(word: str) -> str:
     return '"' + word.replace('"', "") + '"'
-
-
-def all_red_flags(kb: KnowledgeBase) -> Iterable[tuple[Fact, str]]:
-    """Every (symptom fact, red-flag phrase) pair in the knowledge base."""
-    for fact in kb.facts.values():
-        for phrase in fact.red_flags:
-            yield fact, phrase
