@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ofacare.errors import InvalidInput
-from ofacare.knowledge.base import KnowledgeBase
+from ofacare.knowledge.base import CitationRef, KnowledgeBase
 from ofacare.knowledge.lexicon import Lexicon, words
 from ofacare.knowledge.loader import default_knowledge
 from ofacare.knowledge.schema import Audience, Fact, Urgency
@@ -30,13 +30,6 @@ ABSTAIN_TEXT = (
     "I don't have reliable information on that; please ask your MS team ({call}). "
     "ofacare answers only from its reviewed knowledge base."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CitationRef:
-    source: str
-    title: str
-    section: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +189,6 @@ def _answer(
     kb: KnowledgeBase,
     call: str,
 ) -> Answer:
-    citations: dict[tuple[str, str], CitationRef] = {}
-    for fact in facts:
-        for cited in fact.sources:
-            title = kb.sources[cited.source].title
-            key = (cited.source, cited.section)
-            citations.setdefault(key, CitationRef(cited.source, title, cited.section))
     return Answer(
         question=question,
         answer=text,
@@ -209,7 +196,7 @@ def _answer(
         confidence=round(confidence, 3),
         urgency=urgency,
         facts=tuple(f.id for f in facts),
-        citations=tuple(citations.values()),
+        citations=tuple(kb.citations(f.id for f in facts)),
         knowledge_version=kb.version,
         who_to_call=call,
     )

@@ -9,6 +9,15 @@ from ofacare.errors import KnowledgeDataError, NotFound
 from ofacare.knowledge.schema import Conflict, Fact, Source
 
 
+@dataclass(frozen=True, slots=True)
+class CitationRef:
+    """One cited place: the source's id and title, and the section."""
+
+    source: str
+    title: str
+    section: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class KnowledgeBase:
     """Every clinical fact ofacare uses, with its sources; looked up by stable id."""
@@ -64,12 +73,22 @@ class KnowledgeBase:
     def statement(self, fact_id: str) -> str:
         return self.get_fact(fact_id).statement
 
+    def citations(self, fact_ids: Iterable[str]) -> list[CitationRef]:
+        """Return each (source, section) the facts cite once, in order of first citation."""
+        seen: dict[tuple[str, str], CitationRef] = {}
+        for fact_id in fact_ids:
+            for cited in self.get_fact(fact_id).sources:
+                title = self.sources[cited.source].title
+                seen.setdefault(
+                    (cited.source, cited.section), CitationRef(cited.source, title, cited.section)
+                )
+        return list(seen.values())
+
     def cite(self, fact_ids: Iterable[str]) -> list[str]:
         """Return one citation per source, its sections joined ('Kesimpta US PI §2.2, §16.2')."""
-        sections: dict[str, dict[str, None]] = {}
-        for fact_id in fact_ids:
-            for citation in self.get_fact(fact_id).sources:
-                sections.setdefault(citation.source, {}).setdefault(citation.section, None)
+        sections: dict[str, list[str]] = {}
+        for ref in self.citations(fact_ids):
+            sections.setdefault(ref.source, []).append(ref.section)
         return [
             f"{self.sources[source].title} " + ", ".join(f"§{s}" for s in cited)
             for source, cited in sections.items()
