@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ofacare needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -33,6 +33,15 @@ format: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Renders the guides and photographs them for the README (needs Debian's chromium and poppler-utils).
+screenshots: install
+	mkdir -p build
+	$(BIN)/ofacare guide --audience patient --format html -o build/guide-patient.html
+	$(BIN)/ofacare guide --audience clinician --format pdf -o build/guide-clinician.pdf
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1600 \
+		--screenshot=docs/images/guide-patient-top.png file://$(CURDIR)/build/guide-patient.html
+	pdftoppm -r 70 -png -f 1 -l 1 -singlefile build/guide-clinician.pdf docs/images/guide-clinician-page1
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

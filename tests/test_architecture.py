@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ofacare
 
-CORE = ("knowledge", "regimen")
+CORE = ("knowledge", "regimen", "safety")
 CLOCK_CALLS = {"today", "now", "utcnow", "time", "monotonic"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ofacare.errors import KnowledgeDataError, NotFound
 from ofacare.knowledge.schema import Conflict, Fact, Source
@@ -26,6 +26,8 @@ class KnowledgeBase:
     sources: Mapping[str, Source]
     version: str
     conflicts: Mapping[str, Conflict]
+    phrasings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Example questions each fact answers (phrasings.yaml): retrieval text, never answer text."""
 
     def get_fact(self, fact_id: str) -> Fact:
         """Return the fact with this id; raise NotFound for an unknown id."""

@@ -28,6 +28,9 @@ class LabelledQuestion:
 class Report:
     answerable: int = 0
     top1: int = 0
+    """Answerable questions whose first-ranked fact is a right one (before the abstain decision)."""
+    answered_right: int = 0
+    """Answerable questions answered (not abstained) with a right fact first."""
     top3: int = 0
     unanswerable: int = 0
     abstained_correctly: int = 0
@@ -40,6 +43,10 @@ class Report:
     @property
     def top1_accuracy(self) -> float:
         return self.top1 / self.answerable if self.answerable else 0.0
+
+    @property
+    def answered_right_share(self) -> float:
+        return self.answered_right / self.answerable if self.answerable else 0.0
 
     @property
     def top3_accuracy(self) -> float:
@@ -74,9 +81,11 @@ def evaluate_answers(questions: Sequence[LabelledQuestion], kb: KnowledgeBase) -
         hits, red_flags = rank_facts(item.question, audience=item.audience,
                                      country=item.country, kb=kb)  # fmt: skip
         ranked = [f.id for f in red_flags] + [h.fact.id for h in hits]
+        report.top1 += bool(ranked) and ranked[0] in item.expect
         if answer.facts and answer.facts[0] in item.expect and not answer.abstained:
-            report.top1 += 1
+            report.answered_right += 1
         else:
-            report.misses.append(f"{item.question!r}: got {answer.facts[:1]}, want {item.expect}")
+            got = "abstained" if answer.abstained else answer.facts[:1]
+            report.misses.append(f"{item.question!r}: got {got}, want {item.expect}")
         report.top3 += any(fact_id in item.expect for fact_id in ranked[:3])
     return report

@@ -34,6 +34,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     sources: dict[str, Source] = {}
     facts: dict[str, Fact] = {}
     conflicts: dict[str, Conflict] = {}
+    phrasings: dict[str, tuple[str, ...]] = {}
     origin: dict[str, str] = {}  # fact id -> file name, so every error names its file
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -47,11 +48,22 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         for conflict in _entries(path, document, "conflicts", Conflict):
             _add_unique(path, conflicts, conflict.id, conflict)
             origin[conflict.id] = path.name
+        for fact_id, questions in _phrasings(path, document).items():
+            phrasings[fact_id] = questions
+            origin.setdefault(fact_id, path.name)
     _check_citations(facts.values(), sources, origin)
     _check_conflicts(conflicts.values(), facts, sources, origin)
+    for fact_id in phrasings:
+        if fact_id not in facts:
+            raise KnowledgeDataError(
+                "knowledge.unknown-fact",
+                f"{origin[fact_id]}: phrasings for unknown fact '{fact_id}'",
+            )
     newest = max((f.reviewed_on for f in facts.values()), default=None)
     version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
-    return KnowledgeBase(facts=facts, sources=sources, version=version, conflicts=conflicts)
+    return KnowledgeBase(
+        facts=facts, sources=sources, version=version, conflicts=conflicts, phrasings=phrasings
+    )
 
 
 @cache
@@ -72,6 +84,27 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             "knowledge.bad-file", f"{path.name}: expected a mapping at the top"
         )
     return document
+
+
+def _phrasings(path: Path, document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Example questions per fact id: a mapping of id to a list of non-empty strings."""
+    raw = document.get("phrasings", {})
+    if not isinstance(raw, dict):
+        raise KnowledgeDataError(
+            "knowledge.bad-file", f"{path.name}: 'phrasings' must map fact ids to lists"
+        )
+    result: dict[str, tuple[str, ...]] = {}
+    for fact_id, questions in raw.items():
+        if not isinstance(questions, list) or not all(
+            isinstance(q, str) and q.strip() for q in questions
+        ):
+            raise KnowledgeDataError(
+                "knowledge.invalid-entry",
+                f"{path.name}: phrasings '{fact_id}', field 'phrasings': "
+                "expected a list of non-empty questions",
+            )
+        result[str(fact_id)] = tuple(q.strip() for q in questions)
+    return result
 
 
 def _entries(path: Path, document: dict[str, Any], key: str, model: type[Model]) -> list[Model]:

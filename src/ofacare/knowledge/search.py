@@ -8,6 +8,7 @@ the closest word of the index. Audience and country filter the facts before rank
 from __future__ import annotations
 
 import difflib
+import math
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import cache
 from ofacare.knowledge.base import KnowledgeBase
 from ofacare.knowledge.lexicon import Lexicon, load_lexicon, words
 from ofacare.knowledge.schema import Audience, Fact
+from ofacare.knowledge.semantic import SemanticScorer
 
 # Countries whose label is the EU one (EU/EEA, plus the UK for this purpose; see CONF-13).
 EU_LABEL_COUNTRIES = frozenset(
@@ -23,9 +25,10 @@ EU_LABEL_COUNTRIES = frozenset(
      "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
      "GB", "UK"]
 )  # fmt: skip
-COLUMN_WEIGHTS = (4.0, 1.0, 3.0, 2.0)  # topic, statement, synonyms, red flags
-UNKNOWN_TERM_WEIGHT = 2.0  # a word no fact uses counts double: the question is likely off-topic
+COLUMN_WEIGHTS = (4.0, 1.0, 3.0, 2.0, 2.0)  # topic, statement, synonyms, red flags, asked
+UNKNOWN_TERM_WEIGHT = 3.0  # a word no fact uses: weighs like a rare word, not more
 SCORE_SHARE = 0.35  # how much BM25 (relative to the best) adds to term coverage when ranking
+MEANING_SHARE = 1.5  # how much meaning (cosine similarity, semantic.py) adds when ranking
 MIN_SPELL_LENGTH = 5  # shorter words are too often real words ("fine", not "faint")
 
 
@@ -36,6 +39,12 @@ class Hit:
     fact: Fact
     score: float
     coverage: float
+    meaning: float = 0.0
+    """Cosine similarity of question and fact (0 when no semantic scorer is used)."""
+
+    @property
+    def rank(self) -> float:
+        return self.coverage + MEANING_SHARE * self.meaning
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,30 +60,36 @@ class Query:
 class FactIndex:
     """An in-memory FTS5 index of a knowledge base's facts."""
 
-    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, lexicon: Lexicon, *, semantic: SemanticScorer | None = None
+    ) -> None:
         self.kb = kb
+        self.semantic = semantic
         self.lexicon = lexicon
         self._facts = list(kb.facts.values())
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.execute(
-            "CREATE VIRTUAL TABLE facts USING fts5(topic, statement, synonyms, red_flags, "
+            "CREATE VIRTUAL TABLE facts USING fts5(topic, statement, synonyms, red_flags, asked, "
             "tokenize='porter unicode61')"
         )
         self._db.executemany(
-            "INSERT INTO facts(rowid, topic, statement, synonyms, red_flags) VALUES (?,?,?,?,?)",
+            "INSERT INTO facts(rowid, topic, statement, synonyms, red_flags, asked) "
+            "VALUES (?,?,?,?,?,?)",
             [
                 (n, f.topic + " " + f.id.replace(".", " ").replace("-", " "), f.statement,
-                 " ".join(f.synonyms), " ".join(f.red_flags))
+                 " ".join(f.synonyms), " ".join(f.red_flags), " ".join(kb.phrasings.get(f.id, ())))
                 for n, f in enumerate(self._facts)
             ],
         )  # fmt: skip
-        self._known = {w for f in self._facts for w in words(_text(f))} | set(lexicon.terms)
+        self._known = {
+            w for f in self._facts for w in words(_text(f, kb.phrasings.get(f.id, ())))
+        } | set(lexicon.terms)
         self._vocabulary = sorted(self._known)
 
     def parse(self, question: str) -> Query:
         """Cut a question into terms, expanding lay words and correcting spelling."""
-        tokens = [self._spell(w) for w in words(question)]
+        tokens = [self._spell(w) for w in self._split(words(question))]
         terms: list[frozenset[str]] = []
         used: set[int] = set()
         for size in (3, 2):  # phrases first: "flu jab" before "jab"
@@ -91,7 +106,13 @@ class FactIndex:
         return Query(tuple(terms), tuple(tokens), frozenset(used))
 
     def search(
-        self, query: Query, *, audience: Audience, country: str | None, limit: int = 5
+        self,
+        query: Query,
+        *,
+        audience: Audience,
+        country: str | None,
+        limit: int = 5,
+        question: str = "",
     ) -> list[Hit]:
         """Rank the facts open to this audience and country; best first."""
         alternatives = sorted({w for term in query.terms for w in term})
@@ -100,27 +121,38 @@ class FactIndex:
         expression = _expression(frozenset(alternatives))
         with self._lock:
             rows = self._db.execute(
-                "SELECT rowid, bm25(facts, ?, ?, ?, ?) FROM facts WHERE facts MATCH ? "
+                "SELECT rowid, bm25(facts, ?, ?, ?, ?, ?) FROM facts WHERE facts MATCH ? "
                 "ORDER BY 2 LIMIT 60",
                 (*COLUMN_WEIGHTS, expression),
             ).fetchall()
         weights = [self._weight(term) for term in query.terms]
+        meaning = self.semantic.similarities(question) if self.semantic and question else None
         hits = [
-            Hit(self._facts[rowid], -rank, self._coverage(query, weights, rowid))
+            Hit(
+                self._facts[rowid],
+                -rank,
+                self._coverage(query, weights, rowid),
+                float(meaning[rowid]) if meaning is not None else 0.0,
+            )
             for rowid, rank in rows
             if _open_to(self._facts[rowid], audience, country)
         ]
         best = max((h.score for h in hits), default=1.0) or 1.0
-        hits.sort(key=lambda h: h.coverage + SCORE_SHARE * h.score / best, reverse=True)
+        hits.sort(key=lambda h: h.rank + SCORE_SHARE * h.score / best, reverse=True)
         return hits[:limit]
 
     def _weight(self, term: frozenset[str]) -> float:
-        """A term no fact mentions in any form weighs more: it is what the facts cannot answer."""
+        """A term's inverse document frequency: rare words say more about what is asked.
+
+        A term no fact mentions weighs most: it is what the facts cannot answer.
+        """
         with self._lock:
-            found = self._db.execute(
-                "SELECT 1 FROM facts WHERE facts MATCH ? LIMIT 1", (_expression(term),)
+            (found,) = self._db.execute(
+                "SELECT count(*) FROM facts WHERE facts MATCH ?", (_expression(term),)
             ).fetchone()
-        return 1.0 if found else UNKNOWN_TERM_WEIGHT
+        total = len(self._facts)
+        idf = math.log(1.0 + (total - found + 0.5) / (found + 0.5))
+        return min(idf, UNKNOWN_TERM_WEIGHT) if found == 0 else idf
 
     def _coverage(self, query: Query, weights: list[float], rowid: int) -> float:
         """The weighted share of the question's terms that this fact mentions in some form."""
@@ -135,6 +167,16 @@ class FactIndex:
                 ).fetchone()
                 covered += weight if found else 0.0
         return covered / sum(weights)
+
+    def _split(self, tokens: list[str]) -> list[str]:
+        """Hyphenated words the lexicon does not know become their parts: "hbsag-negative"."""
+        parts: list[str] = []
+        for token in tokens:
+            if "-" in token and token not in self.lexicon.terms and token not in self._known:
+                parts.extend(p for p in token.split("-") if p)
+            else:
+                parts.append(token)
+        return parts
 
     def _spell(self, token: str) -> str:
         if (
@@ -151,8 +193,12 @@ class FactIndex:
 
 @cache
 def fact_index(kb: KnowledgeBase) -> FactIndex:
-    """The index of a knowledge base, built once per knowledge base."""
-    return FactIndex(kb, load_lexicon())
+    """The index of a knowledge base with its semantic re-ranker, built once per knowledge base."""
+    groups = [
+        (_text(f, kb.phrasings.get(f.id, ())), f.statement, *kb.phrasings.get(f.id, ()))
+        for f in kb.facts.values()
+    ]
+    return FactIndex(kb, load_lexicon(), semantic=SemanticScorer(groups))
 
 
 def country_jurisdiction(country: str | None) -> str | None:
@@ -180,8 +226,8 @@ def _open_to(fact: Fact, audience: Audience, country: str | None) -> bool:
     return jurisdiction is None or fact.jurisdiction == jurisdiction
 
 
-def _text(fact: Fact) -> str:
-    return " ".join([fact.topic, fact.statement, *fact.synonyms, *fact.red_flags])
+def _text(fact: Fact, phrasings: tuple[str, ...]) -> str:
+    return " ".join([fact.topic, fact.statement, *fact.synonyms, *fact.red_flags, *phrasings])
 
 
 def _expression(term: frozenset[str]) -> str:

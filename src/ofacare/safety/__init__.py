@@ -1,0 +1,1 @@
+"""Clinical safety rules: screening before the first pen, checks during treatment, triage."""
