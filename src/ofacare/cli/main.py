@@ -12,7 +12,10 @@ from ofacare.cli.ask import ask_command
 from ofacare.cli.calendar import calendar_command
 from ofacare.cli.facts import facts_app
 from ofacare.cli.guide import guide_command
+from ofacare.cli.monitor import monitor_command
 from ofacare.cli.plan import plan_command
+from ofacare.cli.screen import screen_command
+from ofacare.cli.vaccine import pregnancy_command, vaccine_command
 from ofacare.errors import InvalidInput, NotFound, OfacareError
 
 app = typer.Typer(
@@ -28,6 +31,10 @@ app.command("calendar")(calendar_command)
 app.command("ask")(ask_command)
 app.add_typer(facts_app, name="facts")
 app.command("guide")(guide_command)
+app.command("screen")(screen_command)
+app.command("vaccine")(vaccine_command)
+app.command("pregnancy")(pregnancy_command)
+app.command("monitor")(monitor_command)
 
 _debug = {"on": False}
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ofacare.errors import KnowledgeDataError, NotFound
-from ofacare.knowledge.schema import Conflict, Fact, Source
+from ofacare.knowledge.schema import Advice, Conflict, Fact, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,19 @@ class KnowledgeBase:
     conflicts: Mapping[str, Conflict]
     phrasings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Example questions each fact answers (phrasings.yaml): retrieval text, never answer text."""
+    advice: Mapping[str, Advice] = field(default_factory=dict)
+    """The words of safety findings (findings.yaml), by id."""
+
+    def get_advice(self, advice_id: str) -> Advice:
+        """Return the finding texts with this id; raise NotFound for an unknown id."""
+        found = self.advice.get(advice_id)
+        if found is None:
+            raise NotFound(
+                "knowledge.unknown-advice",
+                f"advice id: '{advice_id}' is not in the knowledge base.",
+                "Add it to knowledge/data/findings.yaml.",
+            )
+        return found
 
     def get_fact(self, fact_id: str) -> Fact:
         """Return the fact with this id; raise NotFound for an unknown id."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ofacare.errors import KnowledgeDataError
 from ofacare.knowledge.base import KnowledgeBase
-from ofacare.knowledge.schema import Conflict, Fact, Source
+from ofacare.knowledge.schema import Advice, Conflict, Fact, Source
 
 SOURCES_FILE = "sources.yaml"
 
@@ -35,6 +35,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     facts: dict[str, Fact] = {}
     conflicts: dict[str, Conflict] = {}
     phrasings: dict[str, tuple[str, ...]] = {}
+    advice: dict[str, Advice] = {}
     origin: dict[str, str] = {}  # fact id -> file name, so every error names its file
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -48,11 +49,22 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         for conflict in _entries(path, document, "conflicts", Conflict):
             _add_unique(path, conflicts, conflict.id, conflict)
             origin[conflict.id] = path.name
+        for entry in _entries(path, document, "advice", Advice):
+            _add_unique(path, advice, entry.id, entry)
+            origin[entry.id] = path.name
         for fact_id, questions in _phrasings(path, document).items():
             phrasings[fact_id] = questions
             origin.setdefault(fact_id, path.name)
     _check_citations(facts.values(), sources, origin)
     _check_conflicts(conflicts.values(), facts, sources, origin)
+    for entry in advice.values():
+        for fact_id in entry.facts:
+            if fact_id not in facts:
+                raise KnowledgeDataError(
+                    "knowledge.unknown-fact",
+                    f"{origin[entry.id]}: advice '{entry.id}', field 'facts': "
+                    f"unknown fact '{fact_id}'",
+                )
     for fact_id in phrasings:
         if fact_id not in facts:
             raise KnowledgeDataError(
@@ -62,7 +74,12 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     newest = max((f.reviewed_on for f in facts.values()), default=None)
     version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
     return KnowledgeBase(
-        facts=facts, sources=sources, version=version, conflicts=conflicts, phrasings=phrasings
+        facts=facts,
+        sources=sources,
+        version=version,
+        conflicts=conflicts,
+        phrasings=phrasings,
+        advice=advice,
     )
 
 
@@ -121,7 +138,7 @@ def _entries(path: Path, document: dict[str, Any], key: str, model: type[Model])
             field = ".".join(str(part) for part in problem["loc"]) or "(entry)"
             raise KnowledgeDataError(
                 "knowledge.invalid-entry",
-                f"{path.name}: {key[:-1]} '{entry_id}', field '{field}': {problem['msg']}",
+                f"{path.name}: {key.removesuffix('s')} '{entry_id}', field '{field}': {problem['msg']}",
             ) from exc
     return entries
 

@@ -169,3 +169,18 @@ class Conflict(_Frozen):
         if self.winner not in {c.source for c in self.claims}:
             raise ValueError(f"winner '{self.winner}' is not one of the claims' sources")
         return self
+
+
+class Advice(_Frozen):
+    """The words of one rule outcome (a safety finding): what the patient and the clinician read.
+
+    Texts may hold `{placeholders}` the rule fills in (a date, a test name, a value); the clinical
+    content rests on the facts listed, whose sources become the finding's citations.
+    """
+
+    id: FactId
+    title: str = Field(min_length=5, max_length=120)
+    patient: str = Field(min_length=10)
+    clinician: str = Field(min_length=10)
+    facts: tuple[FactId, ...] = Field(min_length=1)
+    reviewed_on: date
