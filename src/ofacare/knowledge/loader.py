@@ -138,7 +138,8 @@ def _entries(path: Path, document: dict[str, Any], key: str, model: type[Model])
             field = ".".join(str(part) for part in problem["loc"]) or "(entry)"
             raise KnowledgeDataError(
                 "knowledge.invalid-entry",
-                f"{path.name}: {key.removesuffix('s')} '{entry_id}', field '{field}': {problem['msg']}",
+                f"{path.name}: {key.removesuffix('s')} '{entry_id}', field '{field}': "
+                f"{problem['msg']}",
             ) from exc
     return entries
 
