@@ -38,17 +38,7 @@ def check_hepatitis_b(profile: ScreeningProfile, kb: KnowledgeBase) -> list[Find
         ]
     missing = [name for name, lab in (("HBsAg", hbsag), ("anti-HBc", anti_hbc)) if lab is None]
     if missing:
-        actions = [Action("order-test", name, f"Order {name}") for name in missing]
-        return [
-            build_finding(
-                kb,
-                "finding.hbv-missing",
-                Severity.WAIT,
-                rule="screening:hbv",
-                values={"tests": " and ".join(missing)},
-                actions=actions,
-            )
-        ]
+        return [missing_tests(kb, "finding.hbv-missing", missing, rule="screening:hbv")]
     assert hbsag is not None and anti_hbc is not None
     if _positive(anti_hbc):
         return [
@@ -74,17 +64,7 @@ def check_immunoglobulins(profile: ScreeningProfile, kb: KnowledgeBase) -> list[
     results = {name: profile.latest(name) for name in ("IgG", "IgM")}
     missing = [name for name, lab in results.items() if lab is None]
     if missing:
-        actions = [Action("order-test", name, f"Order serum {name}") for name in missing]
-        return [
-            build_finding(
-                kb,
-                "finding.ig-missing",
-                Severity.WAIT,
-                rule="screening:ig",
-                values={"tests": " and ".join(missing)},
-                actions=actions,
-            )
-        ]
+        return [missing_tests(kb, "finding.ig-missing", missing, rule="screening:ig")]
     findings = [
         low
         for name, lab in results.items()
@@ -98,6 +78,13 @@ def check_immunoglobulins(profile: ScreeningProfile, kb: KnowledgeBase) -> list[
             kb, "finding.ig-normal", Severity.INFO, rule="screening:ig", values={"date": newest}
         )
     ]
+
+
+def missing_tests(kb: KnowledgeBase, advice_id: str, tests: list[str], *, rule: str) -> Finding:
+    """A wait finding that lists the tests to order, with an order action for each."""
+    actions = [Action("order-test", name, f"Order {name}") for name in tests]
+    values = {"tests": " and ".join(tests)}
+    return build_finding(kb, advice_id, Severity.WAIT, rule=rule, values=values, actions=actions)
 
 
 def low_immunoglobulin(
