@@ -147,6 +147,12 @@ def _parse(model: type[Parsed], raw: Any, *, what: str, doc: str) -> Parsed:
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"]) or what
+        if problem["type"] == "missing":
+            raise InvalidInput(
+                f"input.bad-{what}",
+                f"{what} field '{field}' is missing.",
+                f"See {doc} for the format.",
+            ) from exc
         shown = problem.get("input")
         raise InvalidInput(
             f"input.bad-{what}",

@@ -16,6 +16,9 @@ from ofacare.safety.profile import ScreeningProfile
 from ofacare.safety.screening_rules import SCREENING_RULES
 
 
+MAX_RECHECKS = 10  # each re-check can only push the start later; ten vaccines in a row is plenty
+
+
 class Readiness(StrEnum):
     READY = "ready"
     WAIT = "wait"
@@ -40,11 +43,20 @@ def screen(profile: ScreeningProfile, *, kb: KnowledgeBase | None = None) -> Scr
     findings = run_rules(profile, kb)
     readiness = compute_readiness(findings)
     earliest = compute_earliest_start(profile.planned_start_on, findings, readiness)
-    if earliest is not None and earliest != profile.planned_start_on:
-        # A later start can age out a time-bound check (the pregnancy test window): re-check.
-        known = {f.code for f in findings}
+    # A later start can age out a time-bound check (a pregnancy test) or bring in a vaccine given
+    # after the planned date: re-check at the later date until the earliest start holds still.
+    for _ in range(MAX_RECHECKS):
+        if earliest is None or earliest == profile.planned_start_on:
+            break
+        known = {(f.code, f.title) for f in findings}
         later = run_rules(profile.model_copy(update={"planned_start_on": earliest}), kb)
-        findings = sort_findings([*findings, *(f for f in later if f.code not in known)])
+        findings = sort_findings([*findings, *(f for f in later if (f.code, f.title) not in known)])
+        readiness = compute_readiness(findings)
+        # A test asked again at the later date (pregnancy) can be done by then: only dates move it.
+        moved = max([earliest, *(f.until for f in findings if f.until is not None)])
+        if moved == earliest:
+            break
+        earliest = moved
     missing = tuple(
         action.target
         for finding in findings

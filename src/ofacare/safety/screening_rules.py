@@ -36,7 +36,9 @@ def check_hepatitis_b(profile: ScreeningProfile, kb: KnowledgeBase) -> list[Find
                 actions=[Action("refer", "hepatology", "Refer to hepatology")],
             )
         ]
-    missing = [name for name, lab in (("HBsAg", hbsag), ("anti-HBc", anti_hbc)) if lab is None]
+    # A pending or unclear result is no result: never read it as negative.
+    pairs = (("HBsAg", hbsag), ("anti-HBc", anti_hbc))
+    missing = [name for name, lab in pairs if lab is None or not _readable(lab)]
     if missing:
         return [missing_tests(kb, "finding.hbv-missing", missing, rule="screening:hbv")]
     assert hbsag is not None and anti_hbc is not None
@@ -62,7 +64,7 @@ def check_hepatitis_b(profile: ScreeningProfile, kb: KnowledgeBase) -> list[Find
 def check_immunoglobulins(profile: ScreeningProfile, kb: KnowledgeBase) -> list[Finding]:
     """PRE-2: immunoglobulins measured before the first dose; below the lower limit refers."""
     results = {name: profile.latest(name) for name in ("IgG", "IgM")}
-    missing = [name for name, lab in results.items() if lab is None]
+    missing = [name for name, lab in results.items() if lab is None or not _readable(lab)]
     if missing:
         return [missing_tests(kb, "finding.ig-missing", missing, rule="screening:ig")]
     findings = [
@@ -348,6 +350,11 @@ def vaccine_ready_on(given_on: date, *, live: bool, kb: KnowledgeBase) -> date:
     """The earliest first-dose date after a vaccine (live: 4 weeks; non-live: 2 weeks)."""
     fact = "vaccine.live-before-start" if live else "vaccine.non-live-before-start"
     return given_on + timedelta(weeks=kb.whole_number(fact, "week"))
+
+
+def _readable(lab: LabResult) -> bool:
+    """A result with a value, or a word that is clearly positive or negative (not "pending")."""
+    return lab.value is not None or (lab.result is not None and is_positive(lab.result) is not None)
 
 
 def _positive(lab: LabResult) -> bool:

@@ -45,10 +45,12 @@ def check_vaccine(
             f"--last-dose: '{last_dose_on}' is after the vaccine date '{given_on}'.",
             "Give the last dose taken before the vaccine.",
         )
-    if last_dose_on is None or (start_on is not None and given_on < start_on):
-        assert start_on is not None
+    if start_on is not None and given_on < start_on:
         return [_before_start(name, live=live, given_on=given_on, start_on=start_on, kb=kb)]
-    return [_on_treatment(name, live=live, given_on=given_on, last_dose_on=last_dose_on, kb=kb)]
+    # On treatment: with no dose recorded yet, the start is the latest dose ofacare knows of.
+    latest_dose = last_dose_on or start_on
+    assert latest_dose is not None
+    return [_on_treatment(name, live=live, given_on=given_on, last_dose_on=latest_dose, kb=kb)]
 
 
 def _before_start(
