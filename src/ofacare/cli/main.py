@@ -15,6 +15,7 @@ from ofacare.cli.guide import guide_command
 from ofacare.cli.monitor import monitor_command
 from ofacare.cli.plan import plan_command
 from ofacare.cli.screen import screen_command
+from ofacare.cli.triage import triage_command
 from ofacare.cli.vaccine import pregnancy_command, vaccine_command
 from ofacare.errors import InvalidInput, NotFound, OfacareError
 
@@ -35,6 +36,7 @@ app.command("screen")(screen_command)
 app.command("vaccine")(vaccine_command)
 app.command("pregnancy")(pregnancy_command)
 app.command("monitor")(monitor_command)
+app.command("triage")(triage_command)
 
 _debug = {"on": False}
 

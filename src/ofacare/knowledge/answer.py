@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from ofacare.errors import InvalidInput
 from ofacare.knowledge.base import CitationRef, KnowledgeBase
-from ofacare.knowledge.lexicon import Lexicon, words
 from ofacare.knowledge.loader import default_knowledge
 from ofacare.knowledge.schema import Audience, Fact, Urgency
-from ofacare.knowledge.search import FactIndex, Hit, Query, fact_index
+from ofacare.knowledge.search import FactIndex, Hit, fact_index
+from ofacare.knowledge.symptoms import find_red_flag_facts
 
 MAX_QUESTION_CHARS = 1000
 # Tuned on tests/knowledge/questions.yaml, checked on questions_heldout.yaml (docs/ask.md).
@@ -23,11 +23,6 @@ COVERAGE_SHARE = 0.6  # the rest of the confidence is closeness in meaning
 MEANING_FLOOR = 0.3  # cosine similarity at or below which a fact is unrelated in meaning
 SECOND_FACT_RATIO = 0.85  # a runner-up this close to the best answer is shown with it
 URGENCY_ORDER = list(Urgency)
-QUESTION_WORDS = frozenset(
-    ["what", "how", "does", "do", "is", "are", "can", "will", "why", "when", "which", "who",
-     "should", "could", "would", "may", "might", "has", "have", "was", "were", "did"]
-)  # fmt: skip
-IRREGULAR_STEMS = {"swollen": "swell", "swelled": "swell"}
 CARE_TEAM = "your MS nurse or neurologist"
 ABSTAIN_TEXT = (
     "I don't have reliable information on that; please ask your MS team ({call}). "
@@ -90,7 +85,7 @@ def rank_facts(
     index = fact_index(kb)
     query = index.parse(question)
     hits = index.search(query, audience=audience, country=country, question=question)
-    return hits, match_red_flags(query, kb, index.lexicon)
+    return hits, find_red_flag_facts(question, kb, index.lexicon)
 
 
 def compute_confidence(hits: list[Hit]) -> float:
@@ -107,51 +102,6 @@ def compute_confidence(hits: list[Hit]) -> float:
     best = hits[0]
     meaning = (best.meaning - MEANING_FLOOR) / (1.0 - MEANING_FLOOR)
     return COVERAGE_SHARE * best.coverage + (1 - COVERAGE_SHARE) * max(0.0, min(1.0, meaning))
-
-
-def match_red_flags(query: Query, kb: KnowledgeBase, lexicon: Lexicon) -> list[Fact]:
-    """Symptom facts with a red-flag phrase in the question, most urgent first.
-
-    A phrase matches when its words appear in order with at most two words between them. Below
-    the emergency level the question must speak of a person now ("my", "I have", "since"), so
-    "how common are rashes?" is answered from the facts while "I have a rash" goes to triage.
-    """
-    # A word inside a lay phrase ("yellow fever" vaccine) is not a symptom.
-    stems = ["" if i in query.in_phrases else _stem(t) for i, t in enumerate(query.tokens)]
-    personal = bool(lexicon.personal_cues.intersection(query.tokens)) or (
-        bool(query.tokens) and query.tokens[0] not in QUESTION_WORDS
-    )  # "fever and a cough" describes a symptom; "is fever a side effect?" asks about one
-    matched: dict[str, Fact] = {}
-    for fact in kb.facts.values():
-        if fact.urgency is None or (fact.urgency is not Urgency.EMERGENCY and not personal):
-            continue
-        if any(_in_order([_stem(w) for w in words(p)], stems) for p in fact.red_flags):
-            matched[fact.id] = fact
-    return sorted(
-        matched.values(), key=lambda f: URGENCY_ORDER.index(f.urgency or Urgency.SELF_CARE)
-    )
-
-
-def _in_order(phrase: list[str], stems: list[str], max_gap: int = 2) -> bool:
-    """Whether the phrase's words occur in order, each within `max_gap` words of the last.
-
-    >>> _in_order(["throat", "swell"], ["my", "throat", "is", "swell"])
-    True
-    >>> _in_order(["throat", "swell"], ["swell", "throat"])
-    False
-    """
-    for start, stem in enumerate(stems):
-        if stem != phrase[0]:
-            continue
-        position = start
-        for word in phrase[1:]:
-            window = stems[position + 1 : position + 2 + max_gap]
-            if word not in window:
-                break
-            position += 1 + window.index(word)
-        else:
-            return True
-    return False
 
 
 def _triage_answer(
@@ -218,17 +168,3 @@ def _check_question(question: str) -> str:
             "Ask one shorter question at a time.",
         )
     return text
-
-
-def _stem(word: str) -> str:
-    """A crude stem so 'breathing' meets 'breathe' and 'swelling' meets 'swell'.
-
-    >>> _stem("breathing"), _stem("breathe"), _stem("fevers")
-    ('breath', 'breath', 'fever')
-    """
-    if word in IRREGULAR_STEMS:
-        return IRREGULAR_STEMS[word]
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word

@@ -15,7 +15,6 @@ from ofacare.safety.finding import Finding, Severity, most_serious, sort_finding
 from ofacare.safety.profile import ScreeningProfile
 from ofacare.safety.screening_rules import SCREENING_RULES
 
-
 MAX_RECHECKS = 10  # each re-check can only push the start later; ten vaccines in a row is plenty
 
 
