@@ -133,7 +133,9 @@ def main() -> None:
     for miss in report.misses[:10]:
         print(f"  miss: {miss}")
     held_out = evaluate_triage(load_cases(HELD_OUT), kb)
-    print(f"  held-out set ({held_out.total} descriptions, written without sight of the red flags):")
+    print(
+        f"  held-out set ({held_out.total} descriptions, written without sight of the red flags):"
+    )
     print(f"    exact accuracy    : {held_out.accuracy:.1%} ({held_out.exact}/{held_out.total})")
     print(f"    emergencies rated below urgent: {len(held_out.under_triaged_emergencies)}, "
           f"below emergency: {len(held_out.emergencies_not_emergency)}; "

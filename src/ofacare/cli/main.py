@@ -10,6 +10,7 @@ from typer.exceptions import TyperException
 
 from ofacare.cli.ask import ask_command
 from ofacare.cli.calendar import calendar_command
+from ofacare.cli.cds import cds_app
 from ofacare.cli.facts import facts_app
 from ofacare.cli.guide import guide_command
 from ofacare.cli.monitor import monitor_command
@@ -37,6 +38,7 @@ app.command("vaccine")(vaccine_command)
 app.command("pregnancy")(pregnancy_command)
 app.command("monitor")(monitor_command)
 app.command("triage")(triage_command)
+app.add_typer(cds_app, name="cds")
 
 _debug = {"on": False}
 
