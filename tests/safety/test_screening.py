@@ -6,6 +6,7 @@ side of every threshold. Profiles are a valid base profile with a few fields cha
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -55,21 +56,10 @@ BASE: dict[str, Any] = {
     "hypersensitivity_to_ofatumumab": False,
     "immunosuppressants": [],
 }
-ISSUE_EXAMPLE: dict[str, Any] = {
-    "birth_date": "1990-04-02", "sex": "female", "can_become_pregnant": True,
-    "pregnant": False, "breastfeeding": False, "country": "US",
-    "ms_type": "RRMS",
-    "planned_start_on": "2026-12-01",
-    "labs": [{"test": "HBsAg", "result": "negative", "on": "2026-11-02"},
-             {"test": "anti-HBc", "result": "negative", "on": "2026-11-02"},
-             {"test": "IgG", "value": 10.1, "unit": "g/L", "on": "2026-11-02"},
-             {"test": "IgM", "value": 1.1, "unit": "g/L", "on": "2026-11-02"},
-             {"test": "liver-panel", "result": "normal", "on": "2026-11-02"},
-             {"test": "pregnancy", "result": "negative", "on": "2026-11-20"}],
-    "vaccinations": [{"name": "MMR", "live": True, "on": "2026-11-10"}],
-    "active_infection": False, "severely_immunocompromised": False, "active_malignancy": False,
-    "hypersensitivity_to_ofatumumab": False, "immunosuppressants": [],
-}  # fmt: skip
+# The example profile of issue 4, as documented in docs/screening.md.
+ISSUE_EXAMPLE: dict[str, Any] = json.loads(
+    (Path(__file__).parents[2] / "docs" / "examples" / "screening-profile.json").read_text("utf-8")
+)
 
 
 def labs(*, drop: Iterable[str] = (), add: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
