@@ -130,6 +130,9 @@ def _slot(section: str, heading: str | None, topics: str = "", **more: tuple[str
     return _Slot(section, heading, names, **more)
 
 
+# Replies the triage engine gives about a description ("could not tell what these symptoms
+# are"); they make sense only as an answer to someone's words, not in a guide.
+TRIAGE_REPLIES = frozenset({"triage.unrecognised", "triage.nothing-current"})
 SECTION_HEADINGS = {
     "about": "What Kesimpta is and how it works",
     "who": "Who it is for",
@@ -199,7 +202,11 @@ def build_guide(kb: KnowledgeBase, *, audience: Audience, country: str | None = 
             "Use patient or clinician.",
         )
     jurisdiction = country_jurisdiction(country)
-    facts = [f for f in kb.facts.values() if is_for_reader(f, audience, jurisdiction)]
+    facts = [
+        f
+        for f in kb.facts.values()
+        if is_for_reader(f, audience, jurisdiction) and f.id not in TRIAGE_REPLIES
+    ]
     footnotes = Footnotes(kb)
     placed = _place(facts)
     sections: list[GuideSection] = []
