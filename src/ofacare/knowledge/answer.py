@@ -22,7 +22,6 @@ ABSTAIN_BELOW = 0.52
 COVERAGE_SHARE = 0.6  # the rest of the confidence is closeness in meaning
 MEANING_FLOOR = 0.3  # cosine similarity at or below which a fact is unrelated in meaning
 SECOND_FACT_RATIO = 0.85  # a runner-up this close to the best answer is shown with it
-URGENCY_ORDER = list(Urgency)
 CARE_TEAM = "your MS nurse or neurologist"
 ABSTAIN_TEXT = (
     "I don't have reliable information on that; please ask your MS team ({call}). "
