@@ -125,3 +125,16 @@ def test_golden_answers_stay_the_same(name):
                              country=golden["country"])  # fmt: skip
     assert {"facts": list(answer.facts), "urgency": answer.urgency and answer.urgency.value,
             "abstained": answer.abstained} == golden["expected"]  # fmt: skip
+
+
+def test_loading_the_embedding_model_leaves_logging_as_it_was():
+    # wordllama configures root logging on import; semantic.py undoes it (library info messages
+    # would otherwise reach people's terminals).
+    import logging
+
+    from ofacare.knowledge.semantic import SemanticScorer
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    SemanticScorer([("a fact",)])
+    assert (list(root.handlers), root.level) == before

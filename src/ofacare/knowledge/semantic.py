@@ -8,6 +8,7 @@ BM25 found; it never adds a fact that shares no word with the question.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,16 @@ class SemanticScorer:
 
 
 def _load_model() -> Any:
+    # wordllama calls logging.basicConfig(level=INFO) on import, which would make every library's
+    # info messages appear on stderr: undo that side effect and leave logging as it was.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import wordllama  # noqa: PLC0415  (heavy import, only when a question is asked)
+
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
     folder = Path(wordllama.__file__).parent
     try:
