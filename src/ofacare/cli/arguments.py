@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
@@ -106,3 +108,24 @@ def parse_country(text: str | None) -> str | None:
             "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
         )
     return code
+
+
+def read_json(path: Path, *, field: str) -> Any:
+    """Read a JSON file; a missing file or bad JSON names the argument and the place."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(
+            "input.no-file", f"{field}: '{path}' does not exist.", "Give the path of a JSON file."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            "input.unreadable-file", f"{field}: '{path}' cannot be read ({exc}).", ""
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            "input.bad-json",
+            f"{field}: '{path}' is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}).",
+            "Check the file against the example in docs/screening.md.",
+        ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -9,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ofacare.cli.arguments import parse_audience
+from ofacare.knowledge import default_knowledge
 from ofacare.safety.finding import Finding, Severity
 
 SEVERITY_STYLE = {
@@ -57,3 +60,16 @@ def render_findings(findings: tuple[Finding, ...], console: Console, *, audience
         )
     console.print(table)
     console.print(Text(CARE_TEAM_LINE, style="dim"))
+
+
+def print_findings(findings: list[Finding], *, as_json: bool, audience: str) -> None:
+    """Print findings as JSON or as a table for the audience."""
+    reader = parse_audience(audience).value
+    if as_json:
+        document = {
+            "findings": [build_finding_document(f) for f in findings],
+            "knowledge_version": default_knowledge().version,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    render_findings(tuple(findings), Console(), audience=reader)

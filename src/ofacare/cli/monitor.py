@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ofacare.cli.screen import read_json
-from ofacare.cli.vaccine import show
+from ofacare.cli.arguments import read_json
+from ofacare.cli.findings import print_findings
 from ofacare.safety.monitoring import monitor
 from ofacare.safety.profile import parse_status
 
@@ -22,4 +22,4 @@ def monitor_command(
 ) -> None:
     """Check someone on treatment: low antibodies, a dose due in an infection, liver, PML signs."""
     findings = monitor(parse_status(read_json(status_file, field="STATUS")))
-    show(findings, as_json=as_json, audience=audience)
+    print_findings(findings, as_json=as_json, audience=audience)

@@ -10,9 +10,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ofacare.cli.arguments import parse_audience
+from ofacare.cli.arguments import parse_audience, read_json
 from ofacare.cli.findings import build_finding_document, render_findings
-from ofacare.errors import InvalidInput
 from ofacare.safety.profile import parse_profile
 from ofacare.safety.screening import Readiness, ScreeningResult, screen
 
@@ -58,24 +57,3 @@ def build_screening_document(result: ScreeningResult) -> dict[str, Any]:
         "missing": list(result.missing),
         "knowledge_version": result.knowledge_version,
     }
-
-
-def read_json(path: Path, *, field: str) -> Any:
-    """Read a JSON file; a missing file or bad JSON names the argument and the place."""
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(
-            "input.no-file", f"{field}: '{path}' does not exist.", "Give the path of a JSON file."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "input.unreadable-file", f"{field}: '{path}' cannot be read ({exc}).", ""
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            "input.bad-json",
-            f"{field}: '{path}' is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}).",
-            "Check the file against the example in docs/screening.md.",
-        ) from None

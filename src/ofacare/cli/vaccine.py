@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 
-from ofacare.cli.arguments import local_timezone_name, parse_audience, parse_date, today_in
-from ofacare.cli.findings import build_finding_document, render_findings
+from ofacare.cli.arguments import local_timezone_name, parse_date, today_in
+from ofacare.cli.findings import print_findings
 from ofacare.errors import InvalidInput
-from ofacare.knowledge import default_knowledge
-from ofacare.safety.finding import Finding
 from ofacare.safety.pregnancy import check_pregnancy_plan
 from ofacare.safety.vaccines import check_vaccine
 
@@ -48,7 +44,7 @@ def vaccine_command(
         last_dose_on=parse_date("--last-dose", last_dose) if last_dose else None,
         start_on=parse_date("--start", start) if start else None,
     )
-    show(findings, as_json=as_json, audience=audience)
+    print_findings(findings, as_json=as_json, audience=audience)
 
 
 def pregnancy_command(
@@ -67,17 +63,4 @@ def pregnancy_command(
     findings = check_pregnancy_plan(
         parse_date("--last-dose", last_dose), pregnant=pregnant, as_of=judged_on
     )
-    show(findings, as_json=as_json, audience=audience)
-
-
-def show(findings: list[Finding], *, as_json: bool, audience: str) -> None:
-    """Print findings as JSON or as a table for the audience."""
-    reader = parse_audience(audience).value
-    if as_json:
-        document = {
-            "findings": [build_finding_document(f) for f in findings],
-            "knowledge_version": default_knowledge().version,
-        }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
-        return
-    render_findings(tuple(findings), Console(), audience=reader)
+    print_findings(findings, as_json=as_json, audience=audience)

@@ -278,7 +278,7 @@ def check_recent_vaccines(profile: ScreeningProfile, kb: KnowledgeBase) -> list[
     findings = []
     for vaccine in profile.vaccinations:
         until = vaccine_ready_on(vaccine.on, live=vaccine.live, kb=kb)
-        weeks = (until - vaccine.on).days // 7
+        weeks = vaccine_lead_weeks(live=vaccine.live, kb=kb)
         if vaccine.on <= profile.planned_start_on < until:
             advice_id = (
                 "finding.live-vaccine-too-recent"
@@ -348,8 +348,13 @@ def switching_notes(medicines: tuple[str, ...], kb: KnowledgeBase) -> list[str]:
 
 def vaccine_ready_on(given_on: date, *, live: bool, kb: KnowledgeBase) -> date:
     """The earliest first-dose date after a vaccine (live: 4 weeks; non-live: 2 weeks)."""
+    return given_on + timedelta(weeks=vaccine_lead_weeks(live=live, kb=kb))
+
+
+def vaccine_lead_weeks(*, live: bool, kb: KnowledgeBase) -> int:
+    """The weeks a vaccine must come before the first dose, from the knowledge base."""
     fact = "vaccine.live-before-start" if live else "vaccine.non-live-before-start"
-    return given_on + timedelta(weeks=kb.whole_number(fact, "week"))
+    return kb.whole_number(fact, "week")
 
 
 def _readable(lab: LabResult) -> bool:

@@ -8,7 +8,7 @@ from ofacare.errors import InvalidInput
 from ofacare.knowledge.base import KnowledgeBase
 from ofacare.knowledge.loader import default_knowledge
 from ofacare.safety.finding import Finding, Severity, build_finding
-from ofacare.safety.screening_rules import vaccine_ready_on
+from ofacare.safety.screening_rules import vaccine_lead_weeks, vaccine_ready_on
 
 
 def check_vaccine(
@@ -62,7 +62,7 @@ def _before_start(
         "date": given_on,
         "until": until,
         "start": start_on,
-        "weeks": (until - given_on).days // 7,
+        "weeks": vaccine_lead_weeks(live=live, kb=kb),
     }
     if start_on >= until:
         return build_finding(
