@@ -6,7 +6,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ofacare.errors import KnowledgeDataError, NotFound
-from ofacare.knowledge.schema import Advice, Conflict, Fact, Source
+from ofacare.knowledge.schema import (
+    Advice,
+    Conflict,
+    Covariate,
+    CovariateDistribution,
+    Fact,
+    ModelCheck,
+    ModelCorrelation,
+    ModelParameter,
+    ParameterSet,
+    Source,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +27,39 @@ class CitationRef:
     source: str
     title: str
     section: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModelData:
+    """The pharmacology model's numbers (pk-model.yaml): parameters by symbol, the correlation
+    blocks, covariate distributions, named parameter sets and the validation checks."""
+
+    parameters: Mapping[str, ModelParameter] = field(default_factory=dict)
+    correlations: tuple[ModelCorrelation, ...] = ()
+    covariates: Mapping[Covariate, CovariateDistribution] = field(default_factory=dict)
+    parameter_sets: Mapping[str, ParameterSet] = field(default_factory=dict)
+    checks: tuple[ModelCheck, ...] = ()
+
+    def parameter(self, symbol: str) -> ModelParameter:
+        found = self.parameters.get(symbol)
+        if found is None:
+            raise NotFound(
+                "knowledge.unknown-parameter",
+                f"model parameter: '{symbol}' is not in the knowledge base.",
+                "Add it to knowledge/data/pk-model.yaml.",
+            )
+        return found
+
+    def parameter_set(self, name: str) -> ParameterSet:
+        found = self.parameter_sets.get(name)
+        if found is None:
+            names = ", ".join(sorted(self.parameter_sets))
+            raise NotFound(
+                "knowledge.unknown-parameter-set",
+                f"parameter set: '{name}' is not known.",
+                f"Use one of: {names}.",
+            )
+        return found
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -30,6 +74,8 @@ class KnowledgeBase:
     """Example questions each fact answers (phrasings.yaml): retrieval text, never answer text."""
     advice: Mapping[str, Advice] = field(default_factory=dict)
     """The words of safety findings (findings.yaml), by id."""
+    model: ModelData = field(default_factory=ModelData)
+    """The pharmacology model's parameters and checks (pk-model.yaml)."""
 
     def get_advice(self, advice_id: str) -> Advice:
         """Return the finding texts with this id; raise NotFound for an unknown id."""

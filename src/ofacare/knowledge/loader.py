@@ -13,8 +13,18 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ofacare.errors import KnowledgeDataError
-from ofacare.knowledge.base import KnowledgeBase
-from ofacare.knowledge.schema import Advice, Conflict, Fact, Source
+from ofacare.knowledge.base import KnowledgeBase, ModelData
+from ofacare.knowledge.schema import (
+    Advice,
+    Conflict,
+    CovariateDistribution,
+    Fact,
+    ModelCheck,
+    ModelCorrelation,
+    ModelParameter,
+    ParameterSet,
+    Source,
+)
 
 SOURCES_FILE = "sources.yaml"
 
@@ -36,6 +46,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
     conflicts: dict[str, Conflict] = {}
     phrasings: dict[str, tuple[str, ...]] = {}
     advice: dict[str, Advice] = {}
+    model_entries: dict[str, Any] = {}  # pk-model.yaml entries by id
     origin: dict[str, str] = {}  # fact id -> file name, so every error names its file
     for path in files:
         text = path.read_text(encoding="utf-8")
@@ -52,6 +63,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         for entry in _entries(path, document, "advice", Advice):
             _add_unique(path, advice, entry.id, entry)
             origin[entry.id] = path.name
+        _model_entries(path, document, model_entries, origin)
         for fact_id, questions in _phrasings(path, document).items():
             phrasings[fact_id] = questions
             origin.setdefault(fact_id, path.name)
@@ -71,6 +83,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
                 "knowledge.unknown-fact",
                 f"{origin[fact_id]}: phrasings for unknown fact '{fact_id}'",
             )
+    model_data = _model_data(model_entries.values(), facts, sources, origin)
     newest = max((f.reviewed_on for f in facts.values()), default=None)
     version = f"{newest.isoformat() if newest else 'empty'}+{digest.hexdigest()[:8]}"
     return KnowledgeBase(
@@ -80,6 +93,7 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         conflicts=conflicts,
         phrasings=phrasings,
         advice=advice,
+        model=model_data,
     )
 
 
@@ -87,6 +101,64 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
 def default_knowledge() -> KnowledgeBase:
     """The packaged knowledge base, loaded once per process."""
     return load_knowledge()
+
+
+MODEL_SECTIONS: dict[str, type[BaseModel]] = {
+    "model_parameters": ModelParameter,
+    "model_correlations": ModelCorrelation,
+    "covariate_distributions": CovariateDistribution,
+    "parameter_sets": ParameterSet,
+    "model_checks": ModelCheck,
+}
+
+
+def _model_entries(
+    path: Path, document: dict[str, Any], into: dict[str, Any], origin: dict[str, str]
+) -> None:
+    for key, model in MODEL_SECTIONS.items():
+        for item in _entries(path, document, key, model):
+            entry_id = str(getattr(item, "id"))  # noqa: B009 - every model section has an id
+            _add_unique(path, into, entry_id, item)
+            origin[entry_id] = path.name
+
+
+def _model_data(
+    entries: Iterable[Any],
+    facts: dict[str, Fact],
+    sources: dict[str, Source],
+    origin: dict[str, str],
+) -> ModelData:
+    """Gather the model sections and check every cross-reference, naming file and id."""
+    items = list(entries)
+    parameters = {p.symbol: p for p in items if isinstance(p, ModelParameter)}
+
+    def fail(entry_id: str, field: str, problem: str) -> KnowledgeDataError:
+        return KnowledgeDataError(
+            "knowledge.invalid-entry",
+            f"{origin[entry_id]}: '{entry_id}', field '{field}': {problem}",
+        )
+
+    for item in items:
+        for citation in getattr(item, "sources", ()):
+            if citation.source not in sources:
+                raise fail(item.id, "sources", f"unknown source '{citation.source}'")
+        if isinstance(item, ModelCorrelation):
+            for symbol in (item.first, item.second):
+                if symbol not in parameters:
+                    raise fail(item.id, "first/second", f"unknown parameter '{symbol}'")
+        if isinstance(item, ParameterSet):
+            for symbol in item.overrides:
+                if symbol not in parameters:
+                    raise fail(item.id, "overrides", f"unknown parameter '{symbol}'")
+        if isinstance(item, ModelCheck) and item.fact not in facts:
+            raise fail(item.id, "fact", f"unknown fact '{item.fact}'")
+    return ModelData(
+        parameters=parameters,
+        correlations=tuple(c for c in items if isinstance(c, ModelCorrelation)),
+        covariates={d.covariate: d for d in items if isinstance(d, CovariateDistribution)},
+        parameter_sets={s.name: s for s in items if isinstance(s, ParameterSet)},
+        checks=tuple(c for c in items if isinstance(c, ModelCheck)),
+    )
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:

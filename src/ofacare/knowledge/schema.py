@@ -15,7 +15,8 @@ SOURCE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 # Units a fact may carry. A new unit is added here on purpose, never by a typo in a data file.
 KNOWN_UNITS = frozenset(
     {"mg", "mL", "mg/mL", "day", "week", "month", "minute", "hour", "year",
-     "celsius", "fahrenheit", "cm", "percent", "count", "cells/uL", "g/L", "ratio"}
+     "celsius", "fahrenheit", "cm", "percent", "count", "cells/uL", "g/L", "ratio",
+     "kDa", "mg/L", "ug*h/mL", "mg*day/L"}
 )  # fmt: skip
 
 
@@ -183,4 +184,140 @@ class Advice(_Frozen):
     patient: str = Field(min_length=10)
     clinician: str = Field(min_length=10)
     facts: tuple[FactId, ...] = Field(min_length=1)
+    reviewed_on: date
+
+
+# Units a model parameter may carry (pharmacology model, Yu et al. 2022 and our calibration).
+MODEL_UNITS = frozenset(
+    {"1/day", "1/year", "L", "L/day", "nmol/L", "nmol/L/day", "mg/L", "cells/uL", "fraction",
+     "dimensionless", "kg", "year"}
+)  # fmt: skip
+MODEL_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Covariate(StrEnum):
+    """What a covariate effect scales by: continuous ones as a power of value/reference,
+    indicators as exp(effect) when present."""
+
+    WEIGHT = "weight"
+    AGE = "age"
+    BASELINE_BCELLS = "baseline_bcells"
+    AUTOINJECTOR = "autoinjector"
+    INTRAVENOUS = "intravenous"
+    STUDY_APLIOS = "study_aplios"
+    STUDY_MIRROR = "study_mirror"
+
+
+class RandomEffectScale(StrEnum):
+    LOG = "log"  # P_i = P * exp(eta)
+    LOGIT = "logit"  # logit(P_i) = logit(P) + eta, for fractions such as bioavailability
+
+
+class Variability(_Frozen):
+    """Inter-individual variability: the SD of the random effect on its scale."""
+
+    sd: float = Field(gt=0, le=5)
+    scale: RandomEffectScale = RandomEffectScale.LOG
+
+
+class CovariateEffect(_Frozen):
+    covariate: Covariate
+    effect: float
+    """Power exponent for a continuous covariate; log-scale shift for an indicator."""
+
+
+def _check_model_unit(value: str) -> str:
+    if value not in MODEL_UNITS:
+        raise ValueError(f"unit '{value}' is not one of {sorted(MODEL_UNITS)}")
+    return value
+
+
+ModelUnit = Annotated[str, AfterValidator(_check_model_unit)]
+
+
+class ModelParameter(_Frozen):
+    """One parameter of the PK/B-cell model: typical value, unit, variability, covariates."""
+
+    id: FactId
+    symbol: str = Field(pattern=MODEL_SYMBOL.pattern)
+    name: str = Field(min_length=3)
+    value: float = Field(gt=0)
+    unit: ModelUnit
+    fixed: bool = False
+    """Fixed in the published fit (not estimated)."""
+    variability: Variability | None = None
+    covariates: tuple[CovariateEffect, ...] = ()
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    note: str | None = None
+    reviewed_on: date
+
+    @model_validator(mode="after")
+    def _fraction_in_range(self) -> ModelParameter:
+        if self.unit == "fraction" and not 0 < self.value < 1:
+            raise ValueError(f"a fraction must lie between 0 and 1, not {self.value}")
+        return self
+
+
+class ModelCorrelation(_Frozen):
+    """The correlation of two parameters' random effects (one entry of a block)."""
+
+    id: FactId
+    first: str = Field(pattern=MODEL_SYMBOL.pattern)
+    second: str = Field(pattern=MODEL_SYMBOL.pattern)
+    rho: float = Field(gt=-1, lt=1)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    note: str | None = None
+    reviewed_on: date
+
+
+class CovariateDistribution(_Frozen):
+    """How a covariate is drawn for a virtual trial population, and its reference value."""
+
+    id: FactId
+    covariate: Covariate
+    unit: ModelUnit
+    reference: float = Field(gt=0)
+    """The value at which the typical parameters hold (the covariate model's denominator)."""
+    median: float = Field(gt=0)
+    spread: float = Field(gt=0)
+    """SD on the log scale (log-normal) or on the natural scale (normal), as `shape` says."""
+    shape: str = Field(pattern=r"^(log-normal|normal)$")
+    low: float
+    high: float
+    """Published range of the trial population; draws are clipped to it."""
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    note: str | None = None
+    reviewed_on: date
+
+    @model_validator(mode="after")
+    def _median_inside(self) -> CovariateDistribution:
+        if not self.low <= self.median <= self.high:
+            raise ValueError(f"median {self.median} is outside {self.low}-{self.high}")
+        return self
+
+
+class ParameterSet(_Frozen):
+    """A named set of typical values: the published one, or a calibration that overrides some."""
+
+    id: FactId
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str = Field(min_length=5)
+    overrides: dict[str, float] = Field(default_factory=dict)
+    """Typical values replaced, by parameter symbol; the rest are the published values."""
+    description: str = Field(min_length=10)
+    sources: tuple[Citation, ...] = Field(min_length=1)
+    reviewed_on: date
+
+
+class ModelCheck(_Frozen):
+    """A published number the model is validated against, with the tolerance we accept."""
+
+    id: FactId
+    metric: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    fact: FactId
+    """The fact that states the published value."""
+    tolerance: float = Field(gt=0)
+    relative: bool
+    """True: tolerance is a fraction of the published value; False: in the fact's unit."""
+    note: str = Field(min_length=5)
     reviewed_on: date
