@@ -105,7 +105,7 @@ def simulate(
     if np.any(steps < 0):
         failed = int(np.count_nonzero(steps < 0))
         raise OfacareError(
-            "pharmacology.solver-failed",
+            "simulation.solver-failed",
             f"The solver could not integrate {failed} of {n} patients.",
             "Check the parameters for impossible values.",
         )
