@@ -16,6 +16,7 @@ from ofacare.cli.guide import guide_command
 from ofacare.cli.monitor import monitor_command
 from ofacare.cli.plan import plan_command
 from ofacare.cli.screen import screen_command
+from ofacare.cli.simulate import simulate_app
 from ofacare.cli.triage import triage_command
 from ofacare.cli.vaccine import pregnancy_command, vaccine_command
 from ofacare.errors import InvalidInput, NotFound, OfacareError
@@ -39,6 +40,7 @@ app.command("pregnancy")(pregnancy_command)
 app.command("monitor")(monitor_command)
 app.command("triage")(triage_command)
 app.add_typer(cds_app, name="cds")
+app.add_typer(simulate_app, name="simulate")
 
 _debug = {"on": False}
 

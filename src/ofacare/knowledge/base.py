@@ -50,6 +50,11 @@ class ModelData:
             )
         return found
 
+    @property
+    def default_set(self) -> str:
+        """The name of the parameter set simulations use unless told otherwise."""
+        return next(s.name for s in self.parameter_sets.values() if s.default)
+
     def parameter_set(self, name: str) -> ParameterSet:
         found = self.parameter_sets.get(name)
         if found is None:

@@ -147,11 +147,14 @@ def _model_data(
                 if symbol not in parameters:
                     raise fail(item.id, "first/second", f"unknown parameter '{symbol}'")
         if isinstance(item, ParameterSet):
-            for symbol in item.overrides:
+            for symbol in [*item.overrides, *item.variability_overrides]:
                 if symbol not in parameters:
                     raise fail(item.id, "overrides", f"unknown parameter '{symbol}'")
-        if isinstance(item, ModelCheck) and item.fact not in facts:
-            raise fail(item.id, "fact", f"unknown fact '{item.fact}'")
+        if isinstance(item, ModelCheck):
+            for fact_id in item.facts:
+                if fact_id not in facts:
+                    raise fail(item.id, "facts", f"unknown fact '{fact_id}'")
+    _check_one_default([s for s in items if isinstance(s, ParameterSet)])
     return ModelData(
         parameters=parameters,
         correlations=tuple(c for c in items if isinstance(c, ModelCorrelation)),
@@ -159,6 +162,15 @@ def _model_data(
         parameter_sets={s.name: s for s in items if isinstance(s, ParameterSet)},
         checks=tuple(c for c in items if isinstance(c, ModelCheck)),
     )
+
+
+def _check_one_default(sets: list[ParameterSet]) -> None:
+    defaults = [s.name for s in sets if s.default]
+    if sets and len(defaults) != 1:
+        raise KnowledgeDataError(
+            "knowledge.invalid-entry",
+            f"parameter_sets: exactly one set must be the default, not {defaults or 'none'}",
+        )
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:

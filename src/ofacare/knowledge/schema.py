@@ -304,7 +304,12 @@ class ParameterSet(_Frozen):
     title: str = Field(min_length=5)
     overrides: dict[str, float] = Field(default_factory=dict)
     """Typical values replaced, by parameter symbol; the rest are the published values."""
+    variability_overrides: dict[str, float] = Field(default_factory=dict)
+    """Random-effect SDs replaced, by parameter symbol (on the parameter's own scale)."""
     description: str = Field(min_length=10)
+    default: bool = False
+    """The set simulations use unless told otherwise: the one that reproduces the published data
+    best (`ofacare simulate validate` shows the scores; a test keeps this true)."""
     sources: tuple[Citation, ...] = Field(min_length=1)
     reviewed_on: date
 
@@ -314,8 +319,9 @@ class ModelCheck(_Frozen):
 
     id: FactId
     metric: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    fact: FactId
-    """The fact that states the published value."""
+    facts: tuple[FactId, ...] = Field(min_length=1)
+    """The facts that state the published value; with several (two trials, say), the published
+    range runs from the lowest to the highest and the tolerance applies outside it."""
     tolerance: float = Field(gt=0)
     relative: bool
     """True: tolerance is a fraction of the published value; False: in the fact's unit."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ofacare.errors import InvalidInput, KnowledgeDataError
 from ofacare.knowledge import KnowledgeBase
-from ofacare.knowledge.schema import Covariate, ModelParameter
+from ofacare.knowledge.schema import Covariate, ModelParameter, Variability
 from ofacare.pharmacology import kernel
 
 # Symbol in the knowledge base -> column of the parameter matrix.
@@ -78,6 +78,8 @@ class ModelSpec:
     typical: Mapping[str, float]
     """Typical value of every parameter, by symbol, after the chosen set's overrides."""
     definitions: Mapping[str, ModelParameter]
+    variability: Mapping[str, Variability]
+    """Random-effect SD and scale of every parameter that varies, after the set's overrides."""
     set_name: str
     nm_per_mg_l: float
     dose_mg: float
@@ -96,14 +98,37 @@ def model_spec(kb: KnowledgeBase, set_name: str = PUBLISHED) -> ModelSpec:
                 f"{UNITS[symbol]}.",
             )
     typical = {symbol: d.value for symbol, d in definitions.items()} | dict(chosen.overrides)
+    variability = {
+        symbol: d.variability.model_copy(
+            update={"sd": chosen.variability_overrides.get(symbol, d.variability.sd)}
+        )
+        for symbol, d in definitions.items()
+        if d.variability is not None
+    }
     kda = kb.number(MOLECULAR_WEIGHT_FACT, "kDa")
     return ModelSpec(
         typical=typical,
         definitions=definitions,
+        variability=variability,
         set_name=set_name,
         nm_per_mg_l=1e6 / (kda * 1000.0),
         dose_mg=kb.number(DOSE_FACT, "mg"),
         references={c: d.reference for c, d in kb.model.covariates.items()},
+    )
+
+
+def with_overrides(
+    spec: ModelSpec,
+    name: str,
+    typical: Mapping[str, float],
+    sd: Mapping[str, float] | None = None,
+) -> ModelSpec:
+    """A copy of `spec` with some typical values and random-effect SDs replaced (for fitting)."""
+    variability = dict(spec.variability)
+    for symbol, value in (sd or {}).items():
+        variability[symbol] = variability[symbol].model_copy(update={"sd": value})
+    return replace(
+        spec, typical={**spec.typical, **typical}, variability=variability, set_name=name
     )
 
 

@@ -37,20 +37,15 @@ class Population:
         return int(self.params.shape[0])
 
 
-def covariance(kb: KnowledgeBase, symbols: list[str]) -> NDArray[np.float64]:
+def covariance(kb: KnowledgeBase, spec: ModelSpec, symbols: list[str]) -> NDArray[np.float64]:
     """Covariance of the random effects of `symbols`, from SDs and the correlation blocks."""
     index = {symbol: i for i, symbol in enumerate(symbols)}
-    sd = np.array([_sd(kb, s) for s in symbols])
+    sd = np.array([spec.variability[s].sd for s in symbols])
     corr = np.eye(len(symbols))
     for entry in kb.model.correlations:
         i, j = index[entry.first], index[entry.second]
         corr[i, j] = corr[j, i] = entry.rho
     return corr * np.outer(sd, sd)
-
-
-def _sd(kb: KnowledgeBase, symbol: str) -> float:
-    variability = kb.model.parameter(symbol).variability
-    return variability.sd if variability is not None else 0.0
 
 
 def sample_population(
@@ -77,8 +72,8 @@ def sample_population(
     age = _draw(rng, kb.model.covariates[Covariate.AGE], n)
     device = rng.random(n) < autoinjector_share
 
-    variable = [s for s in COLUMNS if kb.model.parameter(s).variability is not None]
-    etas = rng.multivariate_normal(np.zeros(len(variable)), covariance(kb, variable), size=n)
+    variable = [s for s in COLUMNS if s in spec.variability]
+    etas = rng.multivariate_normal(np.zeros(len(variable)), covariance(kb, spec, variable), size=n)
 
     params = np.empty((n, kernel.N_PARAMS))
     params[:, kernel.NM_PER_MG_L] = spec.nm_per_mg_l
@@ -91,9 +86,7 @@ def sample_population(
             params[:, column] *= study_factor(definition, study)
     for k, symbol in enumerate(variable):
         column = COLUMNS[symbol]
-        variability = kb.model.parameter(symbol).variability
-        assert variability is not None
-        if variability.scale is RandomEffectScale.LOGIT:
+        if spec.variability[symbol].scale is RandomEffectScale.LOGIT:
             logit = np.log(params[:, column] / (1 - params[:, column])) + etas[:, k]
             params[:, column] = 1 / (1 + np.exp(-logit))
         else:

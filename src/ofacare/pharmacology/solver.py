@@ -7,6 +7,7 @@ are solved in parallel by the compiled kernel, in chunks so memory stays bounded
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,8 +75,12 @@ def simulate(
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     dtype: DTypeLike = np.float64,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Trajectories:
-    """Solve the model for every row of `params`; report at each of `days` (sorted, >= 0)."""
+    """Solve the model for every row of `params`; report at each of `days` (sorted, >= 0).
+
+    `on_progress(done, total)` is called after each chunk of patients, for progress bars.
+    """
     matrix = np.ascontiguousarray(np.atleast_2d(params), dtype=np.float64)
     out_days = np.ascontiguousarray(days, dtype=np.float64)
     if matrix.shape[1] != kernel.N_PARAMS:
@@ -102,6 +107,8 @@ def simulate(
             steps[first:last],
         )
         series[:, first:last, :] = np.moveaxis(block, 2, 0)
+        if on_progress is not None:
+            on_progress(last, n)
     if np.any(steps < 0):
         failed = int(np.count_nonzero(steps < 0))
         raise OfacareError(
