@@ -283,13 +283,13 @@ class RoadRunnerModel:
     ATOL = 1e-14
     MAX_STEPS = 1_000_000
 
-    def __init__(self, sbml: str) -> None:
+    def __init__(self, sbml: str, *, rtol: float = RTOL, atol: float = ATOL) -> None:
         import roadrunner  # noqa: PLC0415  (optional peer simulator; only this class needs it)
 
         self._rr = roadrunner.RoadRunner(sbml)
         integrator = self._rr.getIntegrator()
-        integrator.setValue("relative_tolerance", self.RTOL)
-        integrator.setValue("absolute_tolerance", self.ATOL)
+        integrator.setValue("relative_tolerance", rtol)
+        integrator.setValue("absolute_tolerance", atol)
         integrator.setValue("maximum_num_steps", self.MAX_STEPS)
         self._rr.timeCourseSelections = list(self.OUTPUTS)
         ids = list(self._rr.model.getGlobalParameterIds())
