@@ -1,4 +1,4 @@
-"""Pharmacology engine: 10,000 virtual patients x 2 years of daily output, against the ordinary ways.
+"""Pharmacology engine: 10,000 virtual patients x 2 years of daily output, against the usual ways.
 
 Three engines on the same patients, regimen and tolerance (rtol 1e-6): ofacare's batched solver
 (numba, all cores), a per-patient loop of scipy's solve_ivp (RK45, the default, and LSODA), and a
@@ -69,31 +69,23 @@ def main() -> None:
     roadrunner = _time(lambda: [model.run(p, DAYS) for p in sample]) / ROADRUNNER_SAMPLE * PATIENTS
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("\nPharmacology engine: 10,000 patients x 731 daily outputs, rtol 1e-6")
-    print(
-        f"  ofacare batched (numba, parallel): {ours:7.2f} s  ({PATIENTS / ours:,.0f} patients/s)"
-    )
-    print(
-        f"    first-call compile or cache load: {compile_seconds:.1f} s (not in the figure above)"
-    )
-    print(
-        f"    steps per patient: median {np.median(steps):.0f}, p99 {np.percentile(steps, 99):.0f}, max {steps.max()}"
-    )
-    print(
-        f"  scipy solve_ivp RK45 loop (est.):  {rk45:7.1f} s  -> ofacare is {rk45 / ours:,.0f}x faster"
-    )
-    print(
-        f"  scipy solve_ivp LSODA loop (est.): {lsoda:7.1f} s  -> ofacare is {lsoda / ours:,.0f}x faster"
-    )
-    print(
-        f"  libroadrunner loop (est.):         {roadrunner:7.1f} s  -> ofacare is {roadrunner / ours:,.1f}x faster"
-    )
-    print(
-        f"  memory: peak traced by the 10,000-patient run {traced_peak / 1e6:,.0f} MB; process peak RSS {rss_mb:,.0f} MB"
-    )
-    print(
-        f"  (sanity: median B cells at day 28 in 200 patients {np.median(result.bcells[:, 28]):.2f} cells/uL)"
-    )
+    lines = [
+        "",
+        "Pharmacology engine: 10,000 patients x 731 daily outputs, rtol 1e-6",
+        f"  ofacare batched (numba, parallel): {ours:7.2f} s ({PATIENTS / ours:,.0f} patients/s)",
+        f"    first call (compile or cache load, not counted): {compile_seconds:.1f} s",
+        f"    steps per patient: median {np.median(steps):.0f}, "
+        f"p99 {np.percentile(steps, 99):.0f}, max {steps.max()}",
+        f"  scipy solve_ivp RK45 loop (est.):  {rk45:7.1f} s: ofacare {rk45 / ours:,.0f}x faster",
+        f"  scipy solve_ivp LSODA loop (est.): {lsoda:7.1f} s: ofacare {lsoda / ours:,.0f}x faster",
+        f"  libroadrunner loop (est.):         {roadrunner:7.1f} s: "
+        f"ofacare {roadrunner / ours:,.1f}x faster",
+        f"  memory: traced peak of the 10,000-patient run {traced_peak / 1e6:,.0f} MB; "
+        f"process peak RSS {rss_mb:,.0f} MB",
+        f"  (sanity: median B cells at day 28 in 200 patients "
+        f"{np.median(result.bcells[:, 28]):.2f} cells/uL)",
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ def test_interval_metrics_use_the_exact_running_auc():
 
 def test_first_day_below_and_repletion():
     days = np.arange(0.0, 10.0)
-    b = np.array([[200, 100, 30, 5, 5, 5, 20, 45, 60, 80], [200, 150, 120, 100, 90, 80, 70, 60, 50, 45]])
+    b = np.array(
+        [[200, 100, 30, 5, 5, 5, 20, 45, 60, 80], [200, 150, 120, 100, 90, 80, 70, 60, 50, 45]]
+    )
     assert metrics.first_day_below(days, b, 10).tolist()[0] == 3
     assert np.isnan(metrics.first_day_below(days, b, 10)[1])
     weeks = metrics.repletion_weeks(days, b, last_dose_day=4, threshold=40)

@@ -18,7 +18,7 @@ def p(spec):
 
 def hand_derivatives(t, y, p):
     """The equations written out once more, plainly, with no shared code."""
-    ka, f_, vc, kint, cl, q, vp, r0, ksyn0, ksyninf, kd, koff, kdes = p[:13]
+    ka, _f, vc, kint, cl, q, vp, r0, ksyn0, ksyninf, kd, koff, kdes = p[:13]
     b0, emax, ec50, gamma, kout, qb, vb, nm = p[13:21]
     depot, central, peripheral, target, b, bp = y[:6]
     l_tot = central / vc * nm

@@ -56,7 +56,7 @@ def test_covariates_come_from_the_trial_population(kb, spec):
     assert np.median(population.weight_kg) == pytest.approx(weight.median, rel=0.02)
     assert population.weight_kg.min() >= weight.low
     assert population.weight_kg.max() <= weight.high
-    assert 18 <= population.age_years.min() and population.age_years.max() <= 56
+    assert population.age_years.min() >= 18 and population.age_years.max() <= 56
     assert np.mean(population.autoinjector) == pytest.approx(0.5, abs=0.02)
     # Baseline B cells follow the model's B0 (weight, age, variability): median near the
     # published trial median of 200 cells/uL.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ofacare.pharmacology import kernel
+from ofacare.pharmacology import kernel, solver
 from ofacare.pharmacology.parameters import Covariates, typical_row
 from ofacare.pharmacology.population import sample_population
 from ofacare.pharmacology.reference import observed, reference_solution
@@ -95,8 +95,6 @@ def test_the_accuracy_check_would_catch_a_loose_solver(kb, spec):
 
 
 def test_chunks_give_the_same_answer_as_one_batch(population, monkeypatch):
-    from ofacare.pharmacology import solver
-
     doses, days = DoseHistory.of(TRIAL, 20.0), np.arange(0.0, 100.0)
     whole = simulate(population.params[:50], doses, days)
     monkeypatch.setattr(solver, "CHUNK", 7)
