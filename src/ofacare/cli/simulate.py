@@ -282,6 +282,7 @@ def validate_command(
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return
     console = Console()
+    notes = [check.note for check in kb.model.checks]
     for name, checks in results.items():
         passed, error = score(checks)
         default = " (default)" if name == document["default_set"] else ""
@@ -305,9 +306,12 @@ def validate_command(
                 f"{entry['predicted']:.4g}",
                 f"{entry['accepted'][0]:.4g}-{entry['accepted'][1]:.4g}",
                 "[green]pass[/green]" if entry["passed"] else "[red]miss[/red]",
-                entry["note"],
+                f"[{notes.index(entry['note']) + 1}]",
             )
         console.print(table)
+    console.print("Notes:")
+    for number, note in enumerate(notes, start=1):
+        console.print(f"  [{number}] {note}", highlight=False, markup=False)
     _footer(document, console)
 
 

@@ -47,7 +47,12 @@ def _about(kb: KnowledgeBase, set_name: str) -> dict[str, Any]:
         "disclaimer": kb.statement(DISCLAIMER_FACT),
         "care_team": CARE_TEAM,
         "parameter_set": {"name": chosen.name, "title": chosen.title},
-        "sources": kb.cite([*MODEL_FACTS]) + [kb.sources[c.source].title for c in chosen.sources],
+        "sources": kb.cite([*MODEL_FACTS])
+        + [
+            f"{kb.sources[c.source].title} §{c.section}"
+            for c in chosen.sources
+            if c.source not in {"ofacare-design"} or chosen.name != "published"
+        ],
         "knowledge_version": kb.version,
     }
 
