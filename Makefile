@@ -42,6 +42,9 @@ screenshots: install
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1600 \
 		--screenshot=docs/images/guide-patient-top.png file://$(CURDIR)/build/guide-patient.html
 	pdftoppm -r 70 -png -f 1 -l 1 -singlefile build/guide-clinician.pdf docs/images/guide-clinician-page1
+	$(BIN)/ofacare simulate individual --start 2026-01-05 --until-week 60 --stop-after-dose 12 \
+		--plot docs/images/simulate-individual.png > /dev/null
+	$(BIN)/ofacare simulate population --n 2000 --until-week 104 --plot docs/images/simulate-population.png > /dev/null
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
