@@ -353,3 +353,4 @@ def export_sbml_command(
     if check:
         worst = compare_with_solver(row, doses.history, np.arange(0.0, until_day + 1.0))
         print(f"libroadrunner vs ofacare's solver: worst relative difference {worst:.1e}.")
+    print(kb.statement("pharmacology.simulation-disclaimer"))
