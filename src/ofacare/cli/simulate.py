@@ -8,6 +8,7 @@ start without it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -63,13 +64,14 @@ def _until_day(week: int) -> int:
 
 
 def _doses(
-    start: str, taken: list[str] | None, regimen: str, until_day: int, stop: int | None
+    start: str | None, taken: list[str] | None, regimen: str, until_day: int, stop: int | None
 ) -> DatedDoses:
-    from ofacare.pharmacology.doses import dose_history, parse_regimen  # noqa: PLC0415
+    """Doses from the options; without a start date, the fixed anchor day (only spacing matters)."""
+    from ofacare.pharmacology.doses import ANCHOR, dose_history, parse_regimen  # noqa: PLC0415
 
     taken_on = [parse_date("taken", text) for text in taken or []]
     return dose_history(
-        parse_date("start", start),
+        parse_date("start", start) if start is not None else ANCHOR,
         taken_on,
         until_day=until_day,
         interval=parse_regimen(regimen),
@@ -100,6 +102,7 @@ def individual_command(
     """Concentration and B cells for a typical patient on these dose dates."""
     from ofacare.pharmacology.document import individual_document  # noqa: PLC0415
     from ofacare.pharmacology.individual import simulate_individual  # noqa: PLC0415
+    from ofacare.pharmacology.metrics import LLN_FACT  # noqa: PLC0415
     from ofacare.pharmacology.parameters import Covariates, model_spec  # noqa: PLC0415
 
     kb = default_knowledge()
@@ -115,20 +118,43 @@ def individual_command(
         covariates=covariates,
         stopped=stop_after_dose is not None,
     )
-    document = individual_document(kb, result)
-    if plot is not None:
-        from ofacare.cli.simulate_charts import individual_chart  # noqa: PLC0415
+    from ofacare.cli.simulate_charts import individual_chart  # noqa: PLC0415
 
-        individual_chart(kb, result, plot)
+    document = individual_document(kb, result)
+    _emit(
+        document,
+        as_json=as_json,
+        plot=plot,
+        draw=lambda path: individual_chart(kb, result, path),
+        render=lambda console: _render_individual(
+            document, covariates, console, kb.number(LLN_FACT, "cells/uL")
+        ),
+    )
+
+
+def _emit(
+    document: dict[str, Any],
+    *,
+    as_json: bool,
+    plot: Path | None,
+    draw: Callable[[Path], Path],
+    render: Callable[[Console], None],
+) -> None:
+    """Draw the chart if asked, then print JSON or the tables (and where the chart went)."""
+    if plot is not None:
+        draw(plot)
     if as_json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    _render_individual(document, covariates, Console())
+    console = Console()
+    render(console)
     if plot is not None:
-        Console().print(f"Chart written to {plot}")
+        console.print(f"Chart written to {plot}")
 
 
-def _render_individual(document: dict[str, Any], covariates: Covariates, console: Console) -> None:
+def _render_individual(
+    document: dict[str, Any], covariates: Covariates, console: Console, lln: float
+) -> None:
     console.print(f"[bold]Simulated course from {document['start']}[/bold] ({_who(covariates)})")
     weekly = Table(title="Week by week", title_justify="left")
     for column in ("Week", "Date", "Total mg/L", "Free mg/L", "B cells/uL"):
@@ -160,7 +186,7 @@ def _render_individual(document: dict[str, Any], covariates: Covariates, console
         console.print(f"B cells first below {threshold} cells/uL: {when}")
     if document["repletion_weeks"] is not None:
         console.print(
-            f"After the last dose, B cells are back at 40 cells/uL after "
+            f"After the last dose, B cells are back at {lln:g} cells/uL after "
             f"{document['repletion_weeks']:.1f} weeks."
         )
     _footer(document, console)
@@ -201,11 +227,12 @@ def population_command(
 
     from ofacare.pharmacology.cohort import simulate_population  # noqa: PLC0415
     from ofacare.pharmacology.document import population_document  # noqa: PLC0415
+    from ofacare.pharmacology.metrics import LLN_FACT, LOW_FACT  # noqa: PLC0415
     from ofacare.pharmacology.parameters import model_spec  # noqa: PLC0415
 
     kb = default_knowledge()
     until_day = _until_day(until_week)
-    doses = _doses("2026-01-05", None, regimen, until_day, stop_after_dose)
+    doses = _doses(None, None, regimen, until_day, stop_after_dose)
     spec = model_spec(kb, _set_name(kb, parameters))
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task("Simulating virtual patients", total=n)
@@ -219,23 +246,31 @@ def population_command(
             stopped=stop_after_dose is not None,
             on_progress=lambda done, _total: progress.update(task, completed=done),
         )
+    from ofacare.cli.simulate_charts import population_chart  # noqa: PLC0415
+
     document = population_document(kb, result)
-    if plot is not None:
-        from ofacare.cli.simulate_charts import population_chart  # noqa: PLC0415
-
-        population_chart(kb, result, plot)
-    if as_json:
-        print(json.dumps(document, indent=2, ensure_ascii=False))
-        return
-    _render_population(document, Console())
-    if plot is not None:
-        Console().print(f"Chart written to {plot}")
+    lines = (kb.number(LOW_FACT, "cells/uL"), kb.number(LLN_FACT, "cells/uL"))
+    _emit(
+        document,
+        as_json=as_json,
+        plot=plot,
+        draw=lambda path: population_chart(kb, result, path),
+        render=lambda console: _render_population(document, console, *lines),
+    )
 
 
-def _render_population(document: dict[str, Any], console: Console) -> None:
+def _render_population(document: dict[str, Any], console: Console, low: float, lln: float) -> None:
     console.print(f"[bold]{document['n']} virtual patients[/bold] (seed {document['seed']})")
     table = Table(title="Every four weeks", title_justify="left")
-    for column in ("Week", "B p5", "B p50", "B p95", "% < 10", "% < 40", "Conc p50 mg/L"):
+    for column in (
+        "Week",
+        "B p5",
+        "B p50",
+        "B p95",
+        f"% < {low:g}",
+        f"% < {lln:g}",
+        "Conc p50 mg/L",
+    ):
         table.add_column(column, justify="right")
     for day in document["days"][::28]:
         table.add_row(
@@ -252,7 +287,7 @@ def _render_population(document: dict[str, Any], console: Console) -> None:
     if repletion is not None:
         median = repletion["median"]
         console.print(
-            "Weeks from the last dose to 40 cells/uL: median "
+            f"Weeks from the last dose to {lln:g} cells/uL: median "
             + (f"{median:.1f}" if median is not None else "not reached")
             + (
                 f" (IQR {repletion['p25']:.1f}-{repletion['p75']:.1f})"
@@ -268,15 +303,18 @@ def _render_population(document: dict[str, Any], console: Console) -> None:
 @simulate_app.command("validate")
 def validate_command(
     n: Annotated[int, typer.Option("--n", help="Virtual patients per study.")] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20220301,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (default: the fixed validation seed).")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Predicted against published values, for every parameter set, with tolerances."""
     from ofacare.pharmacology.document import validation_document  # noqa: PLC0415
-    from ofacare.pharmacology.validation import evaluate, score  # noqa: PLC0415
+    from ofacare.pharmacology.validation import DEFAULT_SEED, evaluate, score  # noqa: PLC0415
 
     kb = default_knowledge()
-    results = {name: evaluate(kb, name, n=n, seed=seed) for name in kb.model.parameter_sets}
+    chosen_seed = DEFAULT_SEED if seed is None else seed
+    results = {name: evaluate(kb, name, n=n, seed=chosen_seed) for name in kb.model.parameter_sets}
     document = validation_document(kb, results, kb.model.default_set)
     if as_json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -318,7 +356,10 @@ def validate_command(
 @simulate_app.command("export-sbml")
 def export_sbml_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the SBML file.")],
-    start: Start = "2026-01-05",
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Date of dose 1 (default: a fixed Monday; spacing matters)."),
+    ] = None,
     taken: Taken = None,
     regimen: Regimen = "trial",
     until_week: UntilWeek = 104,

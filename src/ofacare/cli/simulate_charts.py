@@ -9,9 +9,7 @@ from ofacare.knowledge import KnowledgeBase
 from ofacare.pharmacology.cohort import PopulationResult
 from ofacare.pharmacology.document import CARE_TEAM, DISCLAIMER_FACT, READING_FACT
 from ofacare.pharmacology.individual import IndividualResult
-
-LLN_FACT = "efficacy.b-cell-lln"
-LOW_FACT = "efficacy.b-cell-threshold-10"
+from ofacare.pharmacology.metrics import LLN_FACT, LOW_FACT
 
 
 def chart_text(kb: KnowledgeBase, title: str, extra_caption: str = "") -> ChartText:

@@ -11,13 +11,12 @@ from numpy.typing import NDArray
 from ofacare.knowledge import KnowledgeBase
 from ofacare.pharmacology import metrics
 from ofacare.pharmacology.doses import DatedDoses
-from ofacare.pharmacology.individual import LLN_FACT, RECOVERY_FOLLOW_UP_DAYS
+from ofacare.pharmacology.individual import course_horizon
 from ofacare.pharmacology.parameters import ModelSpec
 from ofacare.pharmacology.population import sample_population
 from ofacare.pharmacology.solver import simulate
 
 PERCENTILES = (5, 25, 50, 75, 95)
-LOW_THRESHOLD_FACT = "efficacy.b-cell-threshold-10"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +59,13 @@ def simulate_population(
     """Simulate `n` virtual patients (drawn with `seed`) on the dose history, day by day."""
     population = sample_population(kb, spec, n, seed=seed)
     last = doses.history.last_day
-    horizon = until_day
-    if stopped and last is not None:
-        horizon = max(until_day, int(last) + RECOVERY_FOLLOW_UP_DAYS)
+    horizon = course_horizon(until_day, doses, stopped=stopped)
     days = np.arange(0.0, horizon + 1.0)
     solution = simulate(
         population.params, doses.history, days, dtype=np.float32, on_progress=on_progress
     )
     shown = days <= until_day
-    lln = kb.number(LLN_FACT, "cells/uL")
+    lln = kb.number(metrics.LLN_FACT, "cells/uL")
     bcells = solution.bcells[:, shown]
     repletion = None
     if stopped and last is not None:
@@ -82,7 +79,7 @@ def simulate_population(
         days=days[shown],
         bcell_bands=metrics.percentile_bands(bcells, PERCENTILES),
         conc_bands=metrics.percentile_bands(solution.total_mg_l[:, shown], PERCENTILES),
-        pct_below_10=metrics.percent_below(bcells, kb.number(LOW_THRESHOLD_FACT, "cells/uL")),
+        pct_below_10=metrics.percent_below(bcells, kb.number(metrics.LOW_FACT, "cells/uL")),
         pct_below_40=metrics.percent_below(bcells, lln),
         repletion=repletion,
     )

@@ -10,6 +10,10 @@ from ofacare.errors import InvalidInput
 from ofacare.pharmacology.solver import DoseHistory
 from ofacare.regimen import DoseStatus, IntervalMode, RegimenRules, compute_plan, default_rules
 
+# The calendar day a course without real dates starts on (virtual populations, validation):
+# any Monday serves, since only the days between doses matter.
+ANCHOR = date(2026, 1, 5)
+
 # Regimen names the simulator accepts: the label's calendar months, or the trials' 28 days.
 REGIMENS = {"label": IntervalMode.MONTHLY, "trial": IntervalMode.FOUR_WEEKLY}
 

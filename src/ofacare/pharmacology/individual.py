@@ -13,13 +13,6 @@ from ofacare.pharmacology.doses import DatedDoses
 from ofacare.pharmacology.parameters import Covariates, ModelSpec, typical_row
 from ofacare.pharmacology.solver import simulate
 
-# Thresholds reported as "days below", by the name the JSON uses, and the facts that hold them.
-THRESHOLD_FACTS = {
-    "8": "efficacy.b-cell-model-target",
-    "10": "efficacy.b-cell-threshold-10",
-    "40": "efficacy.b-cell-lln",
-}
-LLN_FACT = "efficacy.b-cell-lln"
 # How long after the last dose we keep simulating to see B cells come back (beyond the window
 # shown): three years, well past the slowest recovery the trials describe.
 RECOVERY_FOLLOW_UP_DAYS = 3 * 365
@@ -41,6 +34,14 @@ class IndividualResult:
     repletion_weeks: float | None
 
 
+def course_horizon(until_day: int, doses: DatedDoses, *, stopped: bool) -> int:
+    """The last day to simulate: the window shown, or long enough to see recovery after stopping."""
+    last = doses.history.last_day
+    if stopped and last is not None:
+        return max(until_day, int(last) + RECOVERY_FOLLOW_UP_DAYS)
+    return until_day
+
+
 def simulate_individual(
     kb: KnowledgeBase,
     spec: ModelSpec,
@@ -52,20 +53,17 @@ def simulate_individual(
 ) -> IndividualResult:
     """Simulate a typical patient with these covariates on these dose dates, day by day."""
     last = doses.history.last_day
-    horizon = until_day
-    if stopped and last is not None:
-        horizon = max(until_day, int(last) + RECOVERY_FOLLOW_UP_DAYS)
-    days = np.arange(0.0, horizon + 1.0)
+    days = np.arange(0.0, course_horizon(until_day, doses, stopped=stopped) + 1.0)
     solution = simulate(typical_row(spec, covariates), doses.history, days)
     shown = days <= until_day
     below = {
         name: metrics.first_day_below(days, solution.bcells[0], kb.number(fact, "cells/uL"))[0]
-        for name, fact in THRESHOLD_FACTS.items()
+        for name, fact in metrics.THRESHOLD_FACTS.items()
     }
     repletion = None
     if stopped and last is not None:
         weeks = metrics.repletion_weeks(
-            days, solution.bcells[0], last, kb.number(LLN_FACT, "cells/uL")
+            days, solution.bcells[0], last, kb.number(metrics.LLN_FACT, "cells/uL")
         )[0]
         repletion = float(weeks) if np.isfinite(weeks) else None
     return IndividualResult(

@@ -13,6 +13,13 @@ from numpy.typing import NDArray
 
 DAYS_PER_WEEK = 7.0
 
+# The B-cell thresholds the outputs report, as facts (cells/uL): the model's depletion target,
+# the deep-depletion line and the lower limit of normal. JSON keys name them by value.
+TARGET_FACT = "efficacy.b-cell-model-target"
+LOW_FACT = "efficacy.b-cell-threshold-10"
+LLN_FACT = "efficacy.b-cell-lln"
+THRESHOLD_FACTS = {"8": TARGET_FACT, "10": LOW_FACT, "40": LLN_FACT}
+
 
 @dataclass(frozen=True, slots=True)
 class IntervalMetrics:

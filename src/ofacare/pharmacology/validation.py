@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,17 +17,13 @@ from numpy.typing import NDArray
 from ofacare.knowledge import KnowledgeBase
 from ofacare.knowledge.schema import Covariate, ModelCheck
 from ofacare.pharmacology import metrics
-from ofacare.pharmacology.doses import dose_history
+from ofacare.pharmacology.doses import ANCHOR, dose_history
 from ofacare.pharmacology.parameters import Covariates, ModelSpec, model_spec, typical_row
 from ofacare.pharmacology.population import sample_population
 from ofacare.pharmacology.solver import Trajectories, simulate
 from ofacare.regimen import IntervalMode
 
 UG_H_PER_ML_IN_MG_DAY_PER_L = 1.0 / 24.0  # 1 ug/mL = 1 mg/L; 24 h in a day
-ANCHOR = date(2020, 1, 6)  # any Monday: only day differences matter
-LLN_FACT = "efficacy.b-cell-lln"
-LOW_FACT = "efficacy.b-cell-threshold-10"
-TARGET_FACT = "efficacy.b-cell-model-target"
 DEFAULT_PATIENTS = 2000
 DEFAULT_SEED = 20220301
 
@@ -94,8 +89,9 @@ def run_studies(
     last = float(long_doses.history.days[-1])
     long_days = np.arange(0.0, last + FOLLOW_UP_DAYS + 1.0)
     late_doses = dose_history(ANCHOR, [], until_day=LATE_INTERVAL[1], interval=trial)
+    reference_weight = kb.model.covariates[Covariate.WEIGHT].reference  # the model's 70 kg
     late_population = sample_population(
-        kb, spec, n, seed=seed + 2, autoinjector_share=0.0, fixed_weight_kg=70.0
+        kb, spec, n, seed=seed + 2, autoinjector_share=0.0, fixed_weight_kg=reference_weight
     )
     late_days = np.arange(0.0, LATE_INTERVAL[1] + 1.0)
     typical_doses = dose_history(ANCHOR, [], until_day=LATE_INTERVAL[0], interval=trial)
@@ -122,9 +118,9 @@ def _interval_auc(trajectories: Trajectories, window: tuple[int, int]) -> NDArra
 
 def predictions(kb: KnowledgeBase, studies: Studies) -> Mapping[str, float]:
     """Every metric a check may name, predicted from the studies."""
-    lln = kb.number(LLN_FACT, "cells/uL")
-    low = kb.number(LOW_FACT, "cells/uL")
-    target = kb.number(TARGET_FACT, "cells/uL")
+    lln = kb.number(metrics.LLN_FACT, "cells/uL")
+    low = kb.number(metrics.LOW_FACT, "cells/uL")
+    target = kb.number(metrics.TARGET_FACT, "cells/uL")
     be, long_term, typical = studies.be_study, studies.long_term, studies.typical
     median_curve = np.median(long_term.bcells, axis=0)
     window = (long_term.days >= LONG_TERM[0]) & (long_term.days <= LONG_TERM[1])
