@@ -26,3 +26,25 @@ class NotFound(OfacareError):
 
 class KnowledgeDataError(OfacareError):
     """The knowledge base files are broken; names the file, the id and the field."""
+
+
+class NotSignedIn(OfacareError):
+    """The request carries no valid session or API token."""
+
+
+class NotAllowed(OfacareError):
+    """The person is signed in but their role may not do this to a record they can see."""
+
+
+class TooManyAttempts(OfacareError):
+    """Sign-in is throttled after repeated failures; `retry_after_seconds` says for how long."""
+
+    def __init__(
+        self, code: str, message: str, hint: str = "", *, retry_after_seconds: int
+    ) -> None:
+        super().__init__(code, message, hint)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Conflict(OfacareError):
+    """The request clashes with what is stored (an idempotency key reused for other content)."""

@@ -44,9 +44,11 @@ def create_cds_app(
     *,
     clock: Callable[[], date] | None = None,
     feedback_store: FeedbackStore | None = None,
+    root: str = "/cds-services",
 ) -> FastAPI:
     """The CDS Hooks app. `clock` gives today's date (the machine's by default); `fhir_client`
-    reads fhirServer (httpx by default); `feedback_store` keeps feedback (memory by default)."""
+    reads fhirServer (httpx by default); `feedback_store` keeps feedback (memory by default);
+    `root` is "" when the app is mounted at /cds-services inside the ofacare service."""
     settings = settings or Settings()
     kb = load_knowledge(settings.knowledge_dir) if settings.knowledge_dir else default_knowledge()
     reader = fhir_client or HttpxFhirReader()
@@ -61,7 +63,7 @@ def create_cds_app(
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
-    _add_routes(app, kb=kb, reader=reader, today=today, store=store)
+    _add_routes(app, kb=kb, reader=reader, today=today, store=store, root=root)
     app.add_exception_handler(OfacareError, _ofacare_error)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
@@ -74,19 +76,20 @@ def _add_routes(
     reader: FhirReader,
     today: Callable[[], date],
     store: FeedbackStore,
+    root: str,
 ) -> None:
-    @app.get("/cds-services")
+    @app.get(root or "/")
     def discovery() -> dict[str, Any]:
         return build_discovery()
 
-    @app.post("/cds-services/{service_id}")
+    @app.post(root + "/{service_id}")
     async def call_service(service_id: str, request: Request) -> dict[str, Any]:
         service = _get_service(service_id)
         hook_request = parse_body(HookRequest, read_json_body(await request.body()))
         runtime = HookRuntime(kb=kb, today=today(), reader=reader)
         return {"cards": await answer_hook(service, hook_request, runtime)}
 
-    @app.post("/cds-services/{service_id}/feedback")
+    @app.post(root + "/{service_id}/feedback")
     async def feedback(service_id: str, request: Request) -> Response:
         service = _get_service(service_id)
         body = parse_body(FeedbackRequest, read_json_body(await request.body()))

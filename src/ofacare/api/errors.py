@@ -1,0 +1,130 @@
+"""One error shape for every answer that is not a success: {"ok": false, "error": {...}}.
+
+Bad input is 422 with the field named; unexpected failures give a generic message and a request
+id, never the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import uuid4
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ofacare.errors import (
+    Conflict,
+    InvalidInput,
+    KnowledgeDataError,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
+    OfacareError,
+    TooManyAttempts,
+)
+from ofacare.interop.fhir import MissingFhirData, UnreadableFhirData
+
+log = logging.getLogger(__name__)
+
+STATUS: tuple[tuple[type[OfacareError], int], ...] = (
+    (InvalidInput, 422),
+    (UnreadableFhirData, 422),
+    (MissingFhirData, 422),
+    (NotFound, 404),
+    (NotSignedIn, 401),
+    (NotAllowed, 403),
+    (Conflict, 409),
+    (TooManyAttempts, 429),
+    (KnowledgeDataError, 500),
+)
+HTTP_CODES = {
+    401: "auth.not-signed-in",
+    403: "access.not-allowed",
+    404: "http.not-found",
+    405: "http.method-not-allowed",
+    413: "http.too-large",
+    415: "http.unsupported-media-type",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, hint: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"ok": False, "error": {"code": code, "message": message, "hint": hint}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OfacareError, _ofacare_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _ofacare_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OfacareError)
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), None)
+    if status is None or status >= 500:
+        return await _unexpected_error(request, exc)
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    if isinstance(exc, NotSignedIn):
+        headers = {"WWW-Authenticate": 'Bearer realm="ofacare"'}
+    return error_response(status, exc.code, exc.message, exc.hint, headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problem = exc.errors()[0] if exc.errors() else {}
+    return error_response(422, "input.invalid", describe_problem(problem), _hint(request))
+
+
+def describe_problem(problem: dict[str, Any]) -> str:
+    """'field: value reason' from one pydantic error, the field named the way it was sent."""
+    location = [
+        str(part)
+        for part in problem.get("loc", ())
+        if part not in {"body", "query", "path", "header"}
+    ]
+    field = ".".join(location) or "body"
+    kind = problem.get("type", "")
+    message = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    if kind == "missing":
+        return f"{field}: is required but missing."
+    if kind == "json_invalid":
+        return f"body: is not valid JSON ({message})."
+    if kind == "extra_forbidden":
+        return f"{field}: is not a field ofacare knows here."
+    shown = repr(problem.get("input"))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"{field}: {shown} {message}."
+
+
+def _hint(request: Request) -> str:
+    return f"See {request.app.docs_url or '/docs'} for the fields this request takes."
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, f"http.{exc.status_code}")
+    message = "No such address in the ofacare API." if exc.status_code == 404 else str(exc.detail)
+    return error_response(exc.status_code, code, message, "", dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    request_id = uuid4().hex
+    log.error(
+        "request %s %s failed (%s)", request.url.path, request_id, type(exc).__name__, exc_info=exc
+    )
+    return error_response(
+        500,
+        "server.unexpected",
+        f"ofacare could not complete this request (request id {request_id}).",
+        "Nothing was changed. Try again; if it keeps failing, tell the operators the request id.",
+    )

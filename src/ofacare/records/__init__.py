@@ -1,0 +1,1 @@
+"""Records: the tables, the database engine, migrations, and repositories that talk SQL."""

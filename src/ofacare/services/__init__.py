@@ -1,0 +1,1 @@
+"""Use cases: each public function runs one transaction over the records."""

@@ -1,0 +1,150 @@
+"""Who may do what to whose record, and the audit entry every access to patient data leaves.
+
+Refusal is uniform: a patient a person may not see answers exactly like a patient that does not
+exist, so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ofacare.errors import NotAllowed, NotFound
+from ofacare.records.tables import AuditEntry, CaregiverLink, Patient, TeamMember
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    CAREGIVER = "caregiver"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
+class Permission(StrEnum):
+    READ = "read"
+    LOG = "log"
+    """Log injections, symptoms and pen storage events."""
+    CLINICAL = "clinical"
+    """Record labs, screening, prescriptions and vaccinations; acknowledge alerts."""
+    OWN = "own"
+    """Manage one's own record: settings, caregivers, calendar feed, who looked."""
+
+
+ALLOWED: dict[Role, frozenset[Permission]] = {
+    Role.PATIENT: frozenset({Permission.READ, Permission.LOG, Permission.OWN}),
+    Role.CAREGIVER: frozenset({Permission.READ, Permission.LOG}),
+    Role.CLINICIAN: frozenset({Permission.READ, Permission.LOG, Permission.CLINICAL}),
+    Role.ADMIN: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind a request, and where it came from."""
+
+    user_id: str
+    role: Role
+    address: str | None = None
+
+    def may(self, permission: Permission) -> bool:
+        return permission in ALLOWED[self.role]
+
+
+def open_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: str,
+    *,
+    permission: Permission,
+    action: str,
+    now: datetime,
+) -> Patient:
+    """The patient record, if the actor is linked to it and their role allows `permission`.
+
+    Writes the audit entry for `action` in the same transaction.
+    """
+    patient = session.get(Patient, patient_id) if _is_id(patient_id) else None
+    if patient is None or not _is_linked(session, actor, patient):
+        raise NotFound(
+            "access.no-such-patient",
+            f"patient id: '{patient_id}' is not a patient you can see.",
+            "Check the id; patients appear to their care team, their caregivers and themselves.",
+        )
+    if not actor.may(permission):
+        raise NotAllowed(
+            "access.not-allowed",
+            f"A {actor.role} account may not {action.replace('.', ' ')} for this patient.",
+            "Ask the patient's MS team.",
+        )
+    record_access(session, actor, action=action, patient_id=patient.id, now=now)
+    return patient
+
+
+def record_access(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    now: datetime,
+    patient_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            user_id=actor.user_id,
+            role=actor.role.value,
+            action=action,
+            patient_id=patient_id,
+            address=actor.address,
+            detail=detail,
+        )
+    )
+
+
+def visible_patients_query(actor: Actor):  # type: ignore[no-untyped-def]
+    """A SELECT of the patients the actor can see (none for an admin)."""
+    query = select(Patient)
+    if actor.role is Role.PATIENT:
+        return query.where(Patient.user_id == actor.user_id)
+    if actor.role is Role.CAREGIVER:
+        return query.where(
+            exists().where(
+                CaregiverLink.patient_id == Patient.id,
+                CaregiverLink.user_id == actor.user_id,
+                CaregiverLink.revoked_at.is_(None),
+            )
+        )
+    if actor.role is Role.CLINICIAN:
+        return query.where(
+            exists().where(
+                TeamMember.team_id == Patient.team_id, TeamMember.user_id == actor.user_id
+            )
+        )
+    return query.where(Patient.id.is_(None))
+
+
+def _is_linked(session: Session, actor: Actor, patient: Patient) -> bool:
+    if actor.role is Role.PATIENT:
+        return patient.user_id == actor.user_id
+    if actor.role is Role.CAREGIVER:
+        link = select(CaregiverLink.id).where(
+            CaregiverLink.patient_id == patient.id,
+            CaregiverLink.user_id == actor.user_id,
+            CaregiverLink.revoked_at.is_(None),
+        )
+        return session.scalar(link) is not None
+    if actor.role is Role.CLINICIAN and patient.team_id is not None:
+        member = select(TeamMember.user_id).where(
+            TeamMember.team_id == patient.team_id, TeamMember.user_id == actor.user_id
+        )
+        return session.scalar(member) is not None
+    return False
+
+
+def _is_id(text: str) -> bool:
+    return 0 < len(text) <= 36

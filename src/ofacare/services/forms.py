@@ -1,0 +1,101 @@
+"""Validated inputs shared by the use cases: one pydantic model per thing a person submits.
+
+Validation errors name the field and quote the value; the doors turn them into 422 answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from ofacare.safety.profile import MsType
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+_ZONES: frozenset[str] | None = None
+
+
+def _known_timezone(name: str) -> str:
+    global _ZONES  # noqa: PLW0603  (read once: listing the zones walks the tz database)
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    if name not in _ZONES:
+        raise ValueError("is not an IANA timezone name such as Europe/London or America/New_York")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - listed but unreadable
+        raise ValueError("is not a readable timezone") from exc
+    return name
+
+
+def _country(code: str) -> str:
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError("must be a two-letter country code such as US, GB or DE")
+    return code.upper()
+
+
+Timezone = Annotated[str, AfterValidator(_known_timezone)]
+Country = Annotated[str, AfterValidator(_country)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9 ()./-]{3,40}$")
+]
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class PatientForm(Form):
+    """A new patient, as a clinician enters them (or an import brings them)."""
+
+    given_name: Name
+    family_name: Name
+    birth_date: date = Field(ge=EARLIEST_BIRTH)
+    sex: Literal["female", "male", "other", "unknown"] = "unknown"
+    country: Country = "US"
+    timezone: Timezone = "UTC"
+    reminder_time: time = time(9, 0)
+    email: Email | None = None
+    phone: Phone | None = None
+    ms_type: MsType = "RRMS"
+    can_become_pregnant: bool = False
+    pregnant: bool = False
+    breastfeeding: bool = False
+    active_infection: bool = False
+    severely_immunocompromised: bool = False
+    active_malignancy: bool = False
+    immunosuppressants: tuple[ShortText, ...] = Field(default=(), max_length=20)
+    planned_start_on: date | None = None
+
+
+class PatientChanges(Form):
+    """Fields a patient (settings) or clinician (profile) may change; omitted ones stay."""
+
+    given_name: Name | None = None
+    family_name: Name | None = None
+    timezone: Timezone | None = None
+    reminder_time: time | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    country: Country | None = None
+    can_become_pregnant: bool | None = None
+    pregnant: bool | None = None
+    breastfeeding: bool | None = None
+    active_infection: bool | None = None
+    severely_immunocompromised: bool | None = None
+    active_malignancy: bool | None = None
+    immunosuppressants: tuple[ShortText, ...] | None = Field(default=None, max_length=20)
+    planned_start_on: date | None = None
+    ms_type: MsType | None = None
+
+
+SETTINGS_FIELDS = frozenset({"timezone", "reminder_time", "email", "phone", "country"})
+"""What a patient changes in their own settings; the rest is the care team's profile."""

@@ -1,0 +1,78 @@
+"""Idempotency keys: a retried create returns the record made the first time, never a second one.
+
+The key is remembered in the same transaction as the record it created, so either both are stored
+or neither is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ofacare.errors import Conflict, InvalidInput
+from ofacare.records.tables import IdempotentRequest
+from ofacare.services.access import Actor
+from ofacare.services.runtime import Runtime
+
+MAX_KEY_LENGTH = 200
+
+
+def fingerprint(action: str, payload: Any) -> str:
+    """A digest of what was asked, so a key reused for different content is caught."""
+    canonical = json.dumps([action, payload], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            "input.bad-idempotency-key",
+            f"Idempotency-Key: {key[:40]!r} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            "Send a fresh random value (a UUID) for each new record and the same one on a retry.",
+        )
+    return key
+
+
+def find_replay(session: Session, actor: Actor, key: str | None, digest: str) -> str | None:
+    """The id of the record this key created before, or None for a new key."""
+    if key is None:
+        return None
+    row = session.get(IdempotentRequest, (actor.user_id, key))
+    if row is None:
+        return None
+    if row.fingerprint != digest:
+        raise Conflict(
+            "input.idempotency-key-reused",
+            f"Idempotency-Key: {key[:40]!r} was already used for a different request.",
+            "Use a new key for a new record; reuse a key only to retry the same request.",
+        )
+    return str(row.body["id"])
+
+
+def remember(
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+    key: str | None,
+    *,
+    digest: str,
+    record_id: str,
+) -> None:
+    if key is None:
+        return
+    session.add(
+        IdempotentRequest(
+            user_id=actor.user_id,
+            key=key,
+            fingerprint=digest,
+            status=201,
+            body={"id": record_id},
+            created_at=runtime.now(),
+        )
+    )
+    session.flush()
