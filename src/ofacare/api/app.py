@@ -8,14 +8,50 @@ from datetime import date, datetime
 from fastapi import APIRouter, FastAPI
 
 from ofacare.api.errors import install_error_handlers
-from ofacare.api.routes import patients, session
+from ofacare.api.routes import (
+    admin,
+    alerts,
+    ask,
+    calendar_feed,
+    caregivers,
+    diary,
+    fhir,
+    injections,
+    labs,
+    patients,
+    pens,
+    planning,
+    prescriptions,
+    schedule,
+    screening,
+    session,
+    simulations,
+)
 from ofacare.api.security import install_security_headers
 from ofacare.config import Settings
 from ofacare.interop.cds_hooks.service import create_cds_app
 from ofacare.services.runtime import Runtime, build_runtime
 
 API_PREFIX = "/api/v1"
-ROUTERS = (session.router, patients.router)
+ROUTERS = (
+    session.router,
+    patients.router,
+    prescriptions.router,
+    schedule.router,
+    injections.router,
+    pens.router,
+    diary.router,
+    labs.router,
+    screening.router,
+    alerts.router,
+    planning.router,
+    ask.router,
+    simulations.router,
+    fhir.router,
+    calendar_feed.router,
+    caregivers.router,
+    admin.router,
+)
 
 
 def create_app(

@@ -74,7 +74,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # patient | caregiver | clinician | admin
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

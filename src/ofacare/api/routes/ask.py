@@ -1,0 +1,9 @@
+"""Routes: ask (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.api.models import ERROR_RESPONSES
+
+router = APIRouter(tags=["ask"], responses=ERROR_RESPONSES)

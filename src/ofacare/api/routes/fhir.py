@@ -1,0 +1,9 @@
+"""Routes: fhir (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.api.models import ERROR_RESPONSES
+
+router = APIRouter(tags=["fhir"], responses=ERROR_RESPONSES)

@@ -1,0 +1,9 @@
+"""Routes: pens (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.api.models import ERROR_RESPONSES
+
+router = APIRouter(tags=["pens"], responses=ERROR_RESPONSES)

@@ -1,0 +1,9 @@
+"""Routes: prescriptions (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.api.models import ERROR_RESPONSES
+
+router = APIRouter(tags=["prescriptions"], responses=ERROR_RESPONSES)
