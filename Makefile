@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Starts the service at http://127.0.0.1:8000 on var/ofacare.db (created and seeded with demo
+# accounts, passwords printed once, when empty). OFACARE_DATABASE_URL points it elsewhere.
 run: install
-	$(BIN)/ofacare plan --start $$(date +%F)
+	OFACARE_SEED_DEMO=$${OFACARE_SEED_DEMO:-1} $(BIN)/ofacare serve
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -47,4 +49,4 @@ screenshots: install
 	$(BIN)/ofacare simulate population --n 2000 --until-week 104 --plot docs/images/simulate-population.png > /dev/null
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis var

@@ -43,10 +43,10 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_username: str | None = None
     smtp_password: str | None = None
-    smtp_sender: str = "ofacare <reminders@localhost>"
+    smtp_sender: str = "reminders@ofacare.localhost"
 
     sweep_hour: int | None = Field(default=6, ge=0, le=23)
-    """Hour (service's local time) of the daily sweep run by `ofacare serve`; unset to use cron."""
+    """Hour (UTC) of the daily sweep run by `ofacare serve`; empty to use cron instead."""
 
-    seed_demo: bool = True
-    """`make run` seeds demo users into an empty database."""
+    seed_demo: bool = False
+    """Seed demo accounts into an empty database (`make run` turns this on)."""

@@ -16,7 +16,9 @@ from ofacare.cli.guide import guide_command
 from ofacare.cli.monitor import monitor_command
 from ofacare.cli.plan import plan_command
 from ofacare.cli.screen import screen_command
+from ofacare.cli.serve import db_app, serve_command
 from ofacare.cli.simulate import simulate_app
+from ofacare.cli.sweep import sweep_command
 from ofacare.cli.triage import triage_command
 from ofacare.cli.vaccine import pregnancy_command, vaccine_command
 from ofacare.errors import InvalidInput, NotFound, OfacareError
@@ -41,6 +43,9 @@ app.command("monitor")(monitor_command)
 app.command("triage")(triage_command)
 app.add_typer(cds_app, name="cds")
 app.add_typer(simulate_app, name="simulate")
+app.command("serve")(serve_command)
+app.command("sweep")(sweep_command)
+app.add_typer(db_app, name="db")
 
 _debug = {"on": False}
 
