@@ -1,0 +1,51 @@
+"""Handling the pens: where to inject next, and whether a pen can still be used. Pure core."""
+
+from ofacare.handling.sites import (
+    Injector,
+    Site,
+    SiteGuidance,
+    SiteProblem,
+    SiteSuggestion,
+    allowed_sites,
+    check_site,
+    describe_site,
+    parse_injector,
+    parse_site,
+    suggest_site,
+)
+from ofacare.handling.storage import (
+    DiscardReason,
+    PenAdvice,
+    PenEvent,
+    PenEventKind,
+    PenLocation,
+    PenState,
+    WarmUp,
+    build_warm_up,
+    compute_pen_state,
+    parse_event_kind,
+)
+
+__all__ = [
+    "DiscardReason",
+    "Injector",
+    "PenAdvice",
+    "PenEvent",
+    "PenEventKind",
+    "PenLocation",
+    "PenState",
+    "Site",
+    "SiteGuidance",
+    "SiteProblem",
+    "SiteSuggestion",
+    "WarmUp",
+    "allowed_sites",
+    "build_warm_up",
+    "check_site",
+    "compute_pen_state",
+    "describe_site",
+    "parse_event_kind",
+    "parse_injector",
+    "parse_site",
+    "suggest_site",
+]
