@@ -64,7 +64,7 @@ def run_sweep(runtime: Runtime, *, as_of: date, batch_size: int = BATCH_SIZE) ->
             if not patients:
                 break
             _sweep_batch(session, runtime, patients, as_of=as_of, summary=summary)
-            pending = _pending_mail(session, [p.id for p in patients])
+            pending = _pending_mail(session, patients[0].id, patients[-1].id)
         after = patients[-1].id
         _send(runtime, pending, summary)
     return summary
@@ -79,7 +79,7 @@ def _sweep_batch(
     summary: SweepSummary,
 ) -> None:
     batch = load_batch(session, patients, as_of)
-    known = _known_keys(session, [p.id for p in patients])
+    known = _known_keys(session, patients[0].id, patients[-1].id)
     now = runtime.now()
     for patient in patients:
         summary.patients += 1
@@ -111,14 +111,16 @@ def _notices(
     return build_notices(day, kb=kb)
 
 
-def _known_keys(session: Session, ids: list[str]) -> dict[str, set[tuple[NoticeAudience, str]]]:
+def _known_keys(
+    session: Session, first: str, last: str
+) -> dict[str, set[tuple[NoticeAudience, str]]]:
     known: dict[str, set[tuple[NoticeAudience, str]]] = defaultdict(set)
     for patient_id, key in session.execute(
-        select(Reminder.patient_id, Reminder.key).where(Reminder.patient_id.in_(ids))
+        select(Reminder.patient_id, Reminder.key).where(Reminder.patient_id.between(first, last))
     ):
         known[patient_id].add((NoticeAudience.PATIENT, key))
     for patient_id, key in session.execute(
-        select(Alert.patient_id, Alert.key).where(Alert.patient_id.in_(ids))
+        select(Alert.patient_id, Alert.key).where(Alert.patient_id.between(first, last))
     ):
         known[patient_id].add((NoticeAudience.CARE_TEAM, key))
     return known
@@ -161,11 +163,11 @@ class _Pending:
     mail: OutgoingMail
 
 
-def _pending_mail(session: Session, ids: list[str]) -> list[_Pending]:
+def _pending_mail(session: Session, first: str, last: str) -> list[_Pending]:
     rows = session.execute(
         select(Reminder, Patient.email)
         .join(Patient, Patient.id == Reminder.patient_id)
-        .where(Reminder.patient_id.in_(ids), Reminder.status == PENDING)
+        .where(Reminder.patient_id.between(first, last), Reminder.status == PENDING)
     ).all()
     return [
         _Pending(

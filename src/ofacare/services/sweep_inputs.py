@@ -43,13 +43,17 @@ class Batch:
 
 
 def load_batch(session: Session, patients: Sequence[Patient], as_of: date) -> Batch:
-    """The active prescription, doses, pens, latest immunoglobulins and open triage per patient."""
+    """The active prescription, doses, pens, latest immunoglobulins and open triage per patient.
+
+    `patients` are every patient with an id in their range, in id order: related rows are read
+    by id range, which uses the patient_id indexes without a thousand bound parameters.
+    """
     batch = Batch(patients=list(patients))
-    ids = [p.id for p in patients]
+    first, last = patients[0].id, patients[-1].id
     end = datetime.combine(as_of, time.max, UTC)
     for rx in session.scalars(
         select(Prescription)
-        .where(Prescription.patient_id.in_(ids))
+        .where(Prescription.patient_id.between(first, last))
         .order_by(Prescription.created_at)
     ):
         batch.prescriptions[rx.patient_id] = rx  # the newest wins
@@ -59,7 +63,7 @@ def load_batch(session: Session, patients: Sequence[Patient], as_of: date) -> Ba
             Injection.prescription_id,
             Injection.given_on,
             Injection.pen_serial,
-        ).where(Injection.patient_id.in_(ids), Injection.given_on <= as_of)
+        ).where(Injection.patient_id.between(first, last), Injection.given_on <= as_of)
     ):
         active = batch.prescriptions.get(patient_id)
         if active is not None and active.id == rx_id:
@@ -68,14 +72,14 @@ def load_batch(session: Session, patients: Sequence[Patient], as_of: date) -> Ba
             batch.used_pens[patient_id].add(serial)
     for event in session.scalars(
         select(PenEvent)
-        .where(PenEvent.patient_id.in_(ids), PenEvent.occurred_at <= end)
+        .where(PenEvent.patient_id.between(first, last), PenEvent.occurred_at <= end)
         .order_by(PenEvent.occurred_at)
     ):
         batch.pen_events[event.patient_id][event.pen].append(event)
     for lab in session.scalars(
         select(LabResult)
         .where(
-            LabResult.patient_id.in_(ids),
+            LabResult.patient_id.between(first, last),
             LabResult.test.in_(IMMUNOGLOBULINS),
             LabResult.collected_on <= as_of,
         )
@@ -84,7 +88,7 @@ def load_batch(session: Session, patients: Sequence[Patient], as_of: date) -> Ba
         batch.labs[lab.patient_id][lab.test] = lab  # the newest wins
     for entry in session.scalars(
         select(DiaryEntry).where(
-            DiaryEntry.patient_id.in_(ids),
+            DiaryEntry.patient_id.between(first, last),
             DiaryEntry.urgency.in_(ALERTING_URGENCIES),
             DiaryEntry.resolved_at.is_(None),
             DiaryEntry.recorded_at <= end,
