@@ -8,9 +8,9 @@ reports. Seeded, so every run builds the same panel.
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import insert
 
