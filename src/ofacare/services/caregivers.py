@@ -136,7 +136,7 @@ def accept_invitation(runtime: Runtime, form: AcceptForm, *, address: str) -> Us
         elif user.role != Role.CAREGIVER:
             raise Conflict(
                 "caregiver.email-in-use",
-                f"email: {link.email!r} belongs to a {user.role} account, which cannot be a caregiver.",
+                f"email: {link.email!r} is a {user.role} account and cannot be a caregiver.",
                 "Ask the patient to invite another email address.",
             )
         link.user_id, link.accepted_at, link.invite_code_hash = user.id, now, None
