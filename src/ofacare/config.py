@@ -18,7 +18,7 @@ DEFAULT_DATABASE = Path("var") / "ofacare.db"
 class Settings(BaseSettings):
     """Deployment settings."""
 
-    model_config = SettingsConfigDict(env_prefix="OFACARE_", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="OFACARE_", frozen=True, env_parse_none_str="")
 
     knowledge_dir: Path | None = None
     """Read the knowledge base from this folder instead of the packaged one (for review drafts)."""
