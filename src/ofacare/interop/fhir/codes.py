@@ -184,3 +184,88 @@ def find_immunosuppressant(text: str) -> str | None:
         if any(name in lowered for name in (generic, *brands)):
             return generic
     return None
+
+
+# --- Codes the patient-chart export writes (bundle_export.py, docs/fhir.md) ---------------------
+# Statuses as above; every code marked [UNVERIFIED] is also listed in UNVERIFIED_CODES, the one
+# place docs/fhir.md and the tests read them from.
+
+ATC = "http://www.whocc.no/atc"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
+OFATUMUMAB_RXNORM_CODE = "712566"  # [UNVERIFIED] ingredient
+OFATUMUMAB_NDC_PRODUCT_CODE = "0078-1007"  # [V] product (pen and syringe packages share it)
+OFATUMUMAB_SNOMED_CODE = "444609007"  # [V2] dm+d
+OFATUMUMAB_ATC_CODE = "L04AG12"  # [V] the MS product; Arzerra (L01FA02) is another product
+SUBCUTANEOUS_ROUTE_SNOMED = "34206005"  # Subcutaneous route [V2]
+
+# SNOMED CT for each MS type the chart records. CIS has no code found (codes.md section 2) and SPMS
+# has one code whatever its activity, so the ofacare ms-type coding beside it carries the type.
+# 426373005 is RRMS: conflict.snomed-rrms-code in the knowledge base records one list that
+# mislabels it as PPMS, and why two independent lists win.
+SNOMED_BY_MS_TYPE: dict[MsType, tuple[str, str]] = {
+    "RRMS": ("426373005", "Relapsing remitting multiple sclerosis"),
+    "active-SPMS": ("425500002", "Secondary progressive multiple sclerosis"),
+    "non-active-SPMS": ("425500002", "Secondary progressive multiple sclerosis"),
+    "PPMS": ("428700003", "Primary progressive multiple sclerosis"),
+}
+MS_TYPE_DISPLAY: dict[MsType, str] = {
+    "CIS": "Clinically isolated syndrome",
+    "RRMS": "Relapsing-remitting multiple sclerosis",
+    "active-SPMS": "Active secondary progressive multiple sclerosis",
+    "non-active-SPMS": "Non-active secondary progressive multiple sclerosis",
+    "PPMS": "Primary progressive multiple sclerosis",
+}
+
+# Injection sites (SNOMED CT body structures). Arms and thighs [V2]: several public FHIR
+# examples and immunisation code tables agree. The abdomen codes are lower quadrants, the nearest
+# concepts found for "left/right of the navel", and one public example gives the left lower
+# quadrant another code (699600004), so they stay [UNVERIFIED].
+SNOMED_BY_INJECTION_SITE: dict[str, tuple[str, str]] = {
+    "abdomen-left": ("68505006", "Structure of left lower quadrant of abdomen"),
+    "abdomen-right": ("48544008", "Structure of right lower quadrant of abdomen"),
+    "thigh-left": ("61396006", "Structure of left thigh"),
+    "thigh-right": ("11207009", "Structure of right thigh"),
+    "upper-arm-left": ("368208006", "Left upper arm structure"),
+    "upper-arm-right": ("368209003", "Right upper arm structure"),
+}
+
+# Result words as v3 ObservationInterpretation codes, for a lab value that also has a word.
+INTERPRETATION_BY_RESULT = {
+    "positive": "POS", "negative": "NEG", "detected": "DET", "not detected": "ND",
+    "normal": "N", "abnormal": "A",
+}  # fmt: skip
+
+# Units written with a UCUM code beside the unit text; any other unit is written as text only.
+UCUM_UNITS = frozenset(
+    {"g/L", "g/dL", "mg/dL", "mg/L", "mg", "U/L", "umol/L", "%", "/uL", "{cells}/uL"}
+)
+
+# ofacare's own code systems: the chart's words that no standard code carries exactly.
+MS_TYPE_SYSTEM = "urn:ofacare:ms-type"
+INJECTION_SITE_SYSTEM = "urn:ofacare:injection-site"
+LAB_TEST_SYSTEM = "urn:ofacare:lab-test"
+DIARY_SYSTEM = "urn:ofacare:symptom-diary"  # the entry's code and its component codes
+URGENCY_SYSTEM = "urn:ofacare:triage-urgency"
+FINDING_SYSTEM = "urn:ofacare:finding"  # the same system CDS Hooks cards name findings with
+KNOWLEDGE_VERSION_SYSTEM = "urn:ofacare:knowledge-version"
+
+# ofacare's finding severities on DetectedIssue's three levels: anything that stops or refers
+# is high, anything that asks to wait or take care is moderate.
+DETECTED_ISSUE_SEVERITY = {
+    "do_not_start": "high", "refer": "high", "wait": "moderate", "caution": "moderate",
+    "info": "low",
+}  # fmt: skip
+
+UNVERIFIED_CODES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (RXNORM, OFATUMUMAB_RXNORM_CODE),
+        (SNOMED, SNOMED_BY_INJECTION_SITE["abdomen-left"][0]),
+        (SNOMED, SNOMED_BY_INJECTION_SITE["abdomen-right"][0]),
+    }
+)
