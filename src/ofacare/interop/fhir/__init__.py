@@ -1,5 +1,9 @@
-"""FHIR R4 in: prefetch bundles and resources read into the safety engine's profiles."""
+"""FHIR R4: prefetch bundles read into the safety engine's profiles, and a patient's chart
+exported as a Bundle and imported back."""
 
+from ofacare.interop.fhir.bundle_export import build_patient_bundle
+from ofacare.interop.fhir.bundle_import import read_patient_bundle
+from ofacare.interop.fhir.chart import PatientChart
 from ofacare.interop.fhir.medications import (
     compute_start_on,
     compute_treatment_start,
@@ -19,7 +23,9 @@ from ofacare.interop.fhir.record import (
 __all__ = [
     "FhirRecord",
     "MissingFhirData",
+    "PatientChart",
     "UnreadableFhirData",
+    "build_patient_bundle",
     "build_screening_profile",
     "build_treatment_status",
     "compute_start_on",
@@ -29,4 +35,5 @@ __all__ = [
     "medicine_of",
     "read_bundle_resources",
     "read_fhir_record",
+    "read_patient_bundle",
 ]
