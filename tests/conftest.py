@@ -44,3 +44,14 @@ def smtp_server() -> Iterator[SmtpServer]:
     """Run a plain SMTP server on 127.0.0.1 that keeps every message it receives."""
     with running_smtp_server() as server:
         yield server
+
+
+from tests.database_fixtures import (  # noqa: E402, F401  (fixtures for service and API tests)
+    client,
+    clock,
+    database_url,
+    empty_runtime,
+    postgres_template,
+    runtime,
+    sqlite_template,
+)

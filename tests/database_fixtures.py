@@ -95,3 +95,22 @@ def runtime(database_url: str, clock: Clock) -> Iterator[Runtime]:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def empty_runtime(request: pytest.FixtureRequest, database_url: str, tmp_path: Path, clock: Clock):  # type: ignore[no-untyped-def]
+    """A second, empty database on the same backend as `runtime` (for import round trips)."""
+    if database_url.startswith("sqlite"):
+        target = tmp_path / "second.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        url = f"sqlite:///{target}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        server.create_database(name, template=request.getfixturevalue("postgres_template"))
+        url = server.url(name)
+    built = build_runtime(Settings(database_url=url), clock=clock)
+    yield built
+    built.database.dispose()
+    if not database_url.startswith("sqlite"):
+        request.getfixturevalue("postgres_server").drop_database(name)

@@ -79,6 +79,7 @@ def create_app(
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    app.include_router(calendar_feed.feed_router)  # /calendar/{token}.ics: no prefix, no sign-in
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
