@@ -17,9 +17,10 @@ import pytest
 
 from ofacare.api.app import create_app
 from ofacare.config import Settings
-from ofacare.records.tables import Alert, CaregiverLink, DiaryEntry, Prescription, User
+from ofacare.records.tables import Alert, CaregiverLink, DiaryEntry, Patient, Prescription, User
 from ofacare.services.access import Actor
 from ofacare.services.accounts import create_token
+from ofacare.services.fhir_exchange import export_bundle
 from tests.people import World, build_world
 
 P, C, CL, A = "patient", "caregiver", "clinician", "admin"
@@ -290,12 +291,8 @@ def test_account_and_panel_routes_allow_exactly_the_roles_in_the_table(
     world = build_world(runtime)
     ids = prepare(runtime, world)
     if route == ("POST", "/fhir/import"):
-        from ofacare.services.fhir_exchange import export_bundle
-
         bundle = export_bundle(runtime, world.clinician, world.patient_id)
         with runtime.database.writing() as session:  # free the ids again: import into an empty slot
-            from ofacare.records.tables import Patient
-
             session.delete(session.get(Patient, world.patient_id))
         ids["bundle"] = bundle  # type: ignore[assignment]
     call = OTHER_ROUTES[route]
