@@ -8,7 +8,7 @@ from datetime import date, time
 
 from fastapi.testclient import TestClient
 
-from ofacare.records.tables import CareTeam, CaregiverLink, Patient, TeamMember, User
+from ofacare.records.tables import CaregiverLink, CareTeam, Patient, TeamMember, User
 from ofacare.services.access import Actor, Role
 from ofacare.services.accounts import HASHER
 from ofacare.services.runtime import Runtime
@@ -37,8 +37,14 @@ def build_world(runtime: Runtime, *, start_on: date | None = None) -> World:
         users = {}
         for name in ("patient", "caregiver", "clinician", "admin", "outsider"):
             role = "clinician" if name == "outsider" else name
-            user = User(email=f"{name}@example.org", display_name=name.title(), role=role,
-                        password_hash=_HASH, active=True, created_at=now)
+            user = User(
+                email=f"{name}@example.org",
+                display_name=name.title(),
+                role=role,
+                password_hash=_HASH,
+                active=True,
+                created_at=now,
+            )
             session.add(user)
             users[name] = user
         team = CareTeam(name="North MS Centre", phone="+44 161 555 0100", created_at=now)
@@ -51,27 +57,49 @@ def build_world(runtime: Runtime, *, start_on: date | None = None) -> World:
         other = _patient(None, other_team.id, now, start_on)
         session.add_all([patient, other])
         session.flush()
-        session.add(CaregiverLink(patient_id=patient.id, user_id=users["caregiver"].id,
-                                  email="caregiver@example.org", created_at=now,
-                                  invite_expires_at=now, accepted_at=now))
+        session.add(
+            CaregiverLink(
+                patient_id=patient.id,
+                user_id=users["caregiver"].id,
+                email="caregiver@example.org",
+                created_at=now,
+                invite_expires_at=now,
+                accepted_at=now,
+            )
+        )
 
         def actor(name: str) -> Actor:
             return Actor(user_id=users[name].id, role=Role(users[name].role), address="127.0.0.1")
 
         return World(
-            patient=actor("patient"), caregiver=actor("caregiver"), clinician=actor("clinician"),
-            admin=actor("admin"), outsider_clinician=actor("outsider"), patient_id=patient.id,
-            other_patient_id=other.id, team_id=team.id,
+            patient=actor("patient"),
+            caregiver=actor("caregiver"),
+            clinician=actor("clinician"),
+            admin=actor("admin"),
+            outsider_clinician=actor("outsider"),
+            patient_id=patient.id,
+            other_patient_id=other.id,
+            team_id=team.id,
             emails={name: user.email for name, user in users.items()},
         )
 
 
 def _patient(user_id: str | None, team_id: str, now, start_on: date | None) -> Patient:  # type: ignore[no-untyped-def]
     return Patient(
-        user_id=user_id, team_id=team_id, given_name="Robin", family_name="Ellis",
-        birth_date=date(1990, 5, 17), sex="female", country="GB", timezone="Europe/London",
-        reminder_time=time(9, 0), email="robin@example.org", ms_type="RRMS",
-        can_become_pregnant=True, immunosuppressants=[], planned_start_on=start_on,
+        user_id=user_id,
+        team_id=team_id,
+        given_name="Robin",
+        family_name="Ellis",
+        birth_date=date(1990, 5, 17),
+        sex="female",
+        country="GB",
+        timezone="Europe/London",
+        reminder_time=time(9, 0),
+        email="robin@example.org",
+        ms_type="RRMS",
+        can_become_pregnant=True,
+        immunosuppressants=[],
+        planned_start_on=start_on,
         created_at=now,
     )
 

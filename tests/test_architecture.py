@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ofacare
 
-CORE = ("knowledge", "regimen", "safety", "pharmacology")
+CORE = ("knowledge", "regimen", "handling", "safety", "pharmacology")
 CLOCK_CALLS = {"today", "now", "utcnow", "time", "monotonic"}
 
 

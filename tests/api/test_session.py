@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from ofacare.records.tables import ApiToken
 from tests.people import PASSWORD, build_world, signed_in
 
 
@@ -15,7 +18,9 @@ def test_a_patient_signs_in_and_sees_only_their_own_record(client, runtime):
 
 def test_the_session_cookie_is_httponly_and_samesite(client, runtime):
     world = build_world(runtime)
-    answer = client.post("/api/v1/session", json={"email": world.emails["patient"], "password": PASSWORD})
+    answer = client.post(
+        "/api/v1/session", json={"email": world.emails["patient"], "password": PASSWORD}
+    )
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
 
@@ -48,7 +53,10 @@ def test_one_failure_less_than_the_limit_still_lets_the_right_password_in(client
     email = world.emails["patient"]
     for _ in range(runtime.settings.login_max_failures - 1):
         client.post("/api/v1/session", json={"email": email, "password": "nope" * 4})
-    assert client.post("/api/v1/session", json={"email": email, "password": PASSWORD}).status_code == 200
+    assert (
+        client.post("/api/v1/session", json={"email": email, "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 def test_an_api_token_works_until_it_is_revoked(client, runtime):
@@ -67,10 +75,6 @@ def test_an_api_token_works_until_it_is_revoked(client, runtime):
 
 
 def test_tokens_are_stored_only_as_hashes(client, runtime):
-    from sqlalchemy import select
-
-    from ofacare.records.tables import ApiToken
-
     world = build_world(runtime)
     headers = signed_in(client, world.emails["patient"])
     made = client.post("/api/v1/tokens", json={"name": "script"}, headers=headers).json()

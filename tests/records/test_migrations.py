@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from ofacare.errors import InvalidInput
 from ofacare.records.database import alembic_config, build_engine, is_empty, migrate
 from ofacare.records.tables import Base
 
@@ -61,7 +62,5 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(tmp_path):
 
 
 def test_an_unsupported_database_url_is_refused_by_name():
-    from ofacare.errors import InvalidInput
-
     with pytest.raises(InvalidInput, match="mysql"):
         build_engine("mysql://localhost/ofacare")

@@ -23,7 +23,11 @@ def export_bundle(runtime: Runtime, actor: Actor, patient_id: str) -> dict[str, 
     """The patient's chart as a FHIR R4 collection Bundle, with today's active findings."""
     with runtime.database.writing() as session:
         patient = open_patient(
-            session, actor, patient_id, permission=Permission.READ, action="fhir.export",
+            session,
+            actor,
+            patient_id,
+            permission=Permission.READ,
+            action="fhir.export",
             now=runtime.now(),
         )
         findings = [
@@ -69,6 +73,7 @@ def import_bundle(
             )
         patient = store_chart(session, chart, team_id=team_id, user_id=actor.user_id, now=now)
         record_access(session, actor, action="fhir.import", patient_id=patient.id, now=now)
-        idempotency.remember(session, runtime, actor, idempotency_key, digest=digest,
-                             record_id=patient.id)
+        idempotency.remember(
+            session, runtime, actor, idempotency_key, digest=digest, record_id=patient.id
+        )
         return patient

@@ -94,8 +94,8 @@ def _demo_patients(
 ) -> None:
     today = now.date()
     days = runtime.kb.whole_number("dosing.loading-interval", "day")
-    # Started 3 loading intervals minus one day ago: doses 1 and 2 taken, dose 3 overdue.
-    start = today - timedelta(days=3 * days - 1 + days)
+    # Doses 1 and 2 taken a loading interval apart; dose 3 four days overdue (the firmer reminder).
+    start = today - timedelta(days=2 * days + 4)
     patient = _patient(
         session, now, team_id, ("Alex", "Morgan"), start=start, user=users["patient"]
     )
