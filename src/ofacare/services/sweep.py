@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ofacare.errors import OfacareError
@@ -28,6 +29,7 @@ from ofacare.services.sweep_screening import screening_findings
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 1000
+BATCH_ATTEMPTS = 3
 PENDING, SENT, FAILED, NO_CHANNEL = "pending", "sent", "failed", "no-channel"
 
 
@@ -42,6 +44,12 @@ class SweepSummary:
     skipped: list[str] = field(default_factory=list)
     """Patients whose records the core refused (each logged with the reason)."""
 
+    def add(self, other: SweepSummary) -> None:
+        self.patients += other.patients
+        self.reminders += other.reminders
+        self.alerts += other.alerts
+        self.skipped.extend(other.skipped)
+
     def __str__(self) -> str:
         return (
             f"{self.as_of}: {self.patients} patients, {self.reminders} new reminders, "
@@ -53,21 +61,37 @@ class SweepSummary:
 def run_sweep(runtime: Runtime, *, as_of: date, batch_size: int = BATCH_SIZE) -> SweepSummary:
     """Sweep all patients for `as_of`; safe to run again (nothing is sent twice)."""
     summary = SweepSummary(as_of=as_of)
-    after = ""
-    while True:
-        with runtime.database.writing() as session:
-            patients = list(
-                session.scalars(
-                    select(Patient).where(Patient.id > after).order_by(Patient.id).limit(batch_size)
-                )
-            )
-            if not patients:
-                break
-            _sweep_batch(session, runtime, patients, as_of=as_of, summary=summary)
-            pending = _pending_mail(session, patients[0].id, patients[-1].id)
-        after = patients[-1].id
-        _send(runtime, pending, summary)
+    after: str | None = ""
+    while after is not None:
+        after = _sweep_next_batch(runtime, after, as_of=as_of, size=batch_size, summary=summary)
     return summary
+
+
+def _sweep_next_batch(
+    runtime: Runtime, after: str, *, as_of: date, size: int, summary: SweepSummary
+) -> str | None:
+    """Sweep the batch after id `after`; the last id swept, or None when none was left."""
+    for attempt in range(BATCH_ATTEMPTS):
+        batch_summary = SweepSummary(as_of=as_of)
+        try:
+            with runtime.database.writing() as session:
+                patients = list(
+                    session.scalars(
+                        select(Patient).where(Patient.id > after).order_by(Patient.id).limit(size)
+                    )
+                )
+                if not patients:
+                    return None
+                _sweep_batch(session, runtime, patients, as_of=as_of, summary=batch_summary)
+                pending = _pending_mail(session, patients[0].id, patients[-1].id)
+        except IntegrityError:
+            # Another sweep stored one of these keys first; the retry finds it and skips it.
+            log.warning("sweep batch after %r met a concurrent sweep (attempt %d)", after, attempt)
+            continue
+        summary.add(batch_summary)
+        _send(runtime, pending, summary)
+        return patients[-1].id
+    raise RuntimeError(f"sweep batch after {after!r} kept clashing with another sweep")
 
 
 def _sweep_batch(

@@ -10,14 +10,14 @@ from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import Patient
 from ofacare.safety.finding import Finding
 from ofacare.safety.screening import screen
-from ofacare.services.profiles import load_screening_profile
+from ofacare.services.screening import build_profile
 
 
 def screening_findings(
     session: Session, patient: Patient, *, as_of: date, kb: KnowledgeBase
 ) -> tuple[Finding, ...]:
     """The screening checks' findings for the planned start; empty when there is no plan."""
-    profile = load_screening_profile(session, patient)
-    if profile is None or profile.planned_start_on is None or profile.planned_start_on < as_of:
+    start = patient.planned_start_on
+    if start is None or start < as_of:
         return ()
-    return tuple(screen(profile, kb=kb).findings)
+    return tuple(screen(build_profile(session, patient, start_on=start), kb=kb).findings)
