@@ -1,8 +1,13 @@
-"""A patient's records as the FHIR exchange's chart and back: the database side of exchange."""
+"""A patient's records as the FHIR exchange's chart and back: the database side of exchange.
+
+The chart's record types use the tables' column names, so each record is copied field by field;
+only what the chart does not carry (who recorded it, when it was stored) is added on the way in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,106 +18,39 @@ from sqlalchemy.orm import Session
 from ofacare.interop.fhir import chart
 from ofacare.records import tables
 
-PATIENT_FIELDS = (
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "country",
-    "timezone",
-    "reminder_time",
-    "email",
-    "phone",
-    "ms_type",
-    "can_become_pregnant",
-    "pregnant",
-    "breastfeeding",
-    "active_infection",
-    "severely_immunocompromised",
-    "active_malignancy",
-    "planned_start_on",
+# (chart record, table, chart field, order) for every kind of record but the patient itself.
+KINDS: tuple[tuple[type, type[tables.Base], str, str], ...] = (
+    (chart.Prescription, tables.Prescription, "prescriptions", "start_on"),
+    (chart.Injection, tables.Injection, "injections", "given_at"),
+    (chart.LabRecord, tables.LabResult, "labs", "collected_on"),
+    (chart.DiaryEntry, tables.DiaryEntry, "diary", "recorded_at"),
+    (chart.VaccinationRecord, tables.Vaccination, "vaccinations", "given_on"),
+    (chart.Allergy, tables.Allergy, "allergies", "recorded_on"),
 )
+
+
+def _to_chart(record_type: type, row: object) -> Any:
+    values = {f.name: getattr(row, f.name) for f in fields(record_type)}
+    return record_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _to_row(table: type[tables.Base], record: object, **extra: object) -> Any:
+    values = {f.name: getattr(record, f.name) for f in fields(record)}  # type: ignore[arg-type]
+    return table(**{k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}, **extra)
 
 
 def load_chart(
     session: Session, patient: tables.Patient, *, findings: Sequence[chart.ActiveFinding] = ()
 ) -> chart.PatientChart:
     """Everything the chart holds about `patient`, oldest first within each kind."""
-
-    def rows(table: Any, order: Any) -> list[Any]:
-        query = select(table).where(table.patient_id == patient.id).order_by(order, table.id)
-        return list(session.scalars(query))
-
-    T = tables  # noqa: N806  (short: the chart lists eight tables)
-    return chart.PatientChart(
-        patient=chart.PatientDetails(
-            id=patient.id,
-            immunosuppressants=tuple(patient.immunosuppressants),
-            **{name: getattr(patient, name) for name in PATIENT_FIELDS},
-        ),
-        prescriptions=tuple(
-            chart.Prescription(
-                id=r.id,
-                start_on=r.start_on,
-                interval_mode=r.interval_mode,
-                prescriber=r.prescriber,
-                written_on=r.written_on,
-                stopped_on=r.stopped_on,
-            )
-            for r in rows(T.Prescription, T.Prescription.start_on)
-        ),
-        injections=tuple(
-            chart.Injection(
-                id=i.id,
-                prescription_id=i.prescription_id,
-                given_at=i.given_at,
-                dose_number=i.dose_number,
-                site=i.site,
-                pen_lot=i.pen_lot,
-                pen_serial=i.pen_serial,
-                injected_by=i.injected_by,
-                out_of_fridge_at=i.out_of_fridge_at,
-                reactions=tuple(i.reactions),
-                notes=i.notes,
-            )
-            for i in rows(T.Injection, T.Injection.given_at)
-        ),
-        labs=tuple(
-            chart.LabRecord(
-                id=x.id,
-                loinc=x.loinc,
-                test=x.test,
-                value=x.value,
-                unit=x.unit,
-                result=x.result,
-                reference_low=x.reference_low,
-                reference_high=x.reference_high,
-                collected_on=x.collected_on,
-            )
-            for x in rows(T.LabResult, T.LabResult.collected_on)
-        ),
-        diary=tuple(
-            chart.DiaryEntry(
-                id=d.id,
-                recorded_at=d.recorded_at,
-                text=d.text,
-                choices=tuple(d.choices),
-                urgency=d.urgency,
-                advice=d.advice,
-                resolved_at=d.resolved_at,
-            )
-            for d in rows(T.DiaryEntry, T.DiaryEntry.recorded_at)
-        ),
-        vaccinations=tuple(
-            chart.VaccinationRecord(id=v.id, name=v.name, live=v.live, given_on=v.given_on)
-            for v in rows(T.Vaccination, T.Vaccination.given_on)
-        ),
-        allergies=tuple(
-            chart.Allergy(id=a.id, substance=a.substance, recorded_on=a.recorded_on, note=a.note)
-            for a in rows(T.Allergy, T.Allergy.recorded_on)
-        ),
-        findings=tuple(findings),
-    )
+    kinds = {}
+    for record_type, table, name, order in KINDS:
+        column: Any = table
+        query = select(table).where(column.patient_id == patient.id)
+        rows = session.scalars(query.order_by(getattr(table, order), column.id))
+        kinds[name] = tuple(_to_chart(record_type, row) for row in rows)
+    details = _to_chart(chart.PatientDetails, patient)
+    return chart.PatientChart(patient=details, findings=tuple(findings), **kinds)
 
 
 def store_chart(
@@ -124,123 +62,41 @@ def store_chart(
     now: datetime,
 ) -> tables.Patient:
     """Add every record of an imported chart, keeping its ids; the caller checks they are free."""
-    details = record.patient
-    patient = tables.Patient(
-        id=details.id,
-        team_id=team_id,
-        created_at=now,
-        immunosuppressants=list(details.immunosuppressants),
-        **{name: getattr(details, name) for name in PATIENT_FIELDS},
+    patient: tables.Patient = _to_row(
+        tables.Patient, record.patient, team_id=team_id, created_at=now
     )
     session.add(patient)
     session.flush()
-    zone = ZoneInfo(details.timezone)
-    session.add_all(
-        tables.Prescription(
-            id=r.id,
-            patient_id=patient.id,
-            start_on=r.start_on,
-            interval_mode=r.interval_mode,
-            prescriber=r.prescriber,
-            written_on=r.written_on,
-            stopped_on=r.stopped_on,
-            created_at=now,
-        )
-        for r in record.prescriptions
-    )
-    session.flush()
-    session.add_all(
-        tables.Injection(
-            id=i.id,
-            patient_id=patient.id,
-            prescription_id=i.prescription_id,
-            given_at=i.given_at,
-            given_on=i.given_at.astimezone(zone).date(),
-            dose_number=i.dose_number,
-            site=i.site,
-            pen_lot=i.pen_lot,
-            pen_serial=i.pen_serial,
-            injected_by=i.injected_by,
-            recorded_by=user_id,
-            out_of_fridge_at=i.out_of_fridge_at,
-            reactions=list(i.reactions),
-            notes=i.notes,
-            created_at=now,
-        )
-        for i in record.injections
-    )
-    session.add_all(
-        tables.LabResult(
-            id=x.id,
-            patient_id=patient.id,
-            loinc=x.loinc,
-            test=x.test,
-            value=x.value,
-            unit=x.unit,
-            result=x.result,
-            reference_low=x.reference_low,
-            reference_high=x.reference_high,
-            collected_on=x.collected_on,
-            recorded_by=user_id,
-            created_at=now,
-        )
-        for x in record.labs
-    )
-    session.add_all(
-        tables.DiaryEntry(
-            id=d.id,
-            patient_id=patient.id,
-            recorded_at=d.recorded_at,
-            text=d.text,
-            choices=list(d.choices),
-            urgency=d.urgency,
-            advice=d.advice,
-            call="",
-            triage={"imported": True},
-            recorded_by=user_id,
-            resolved_at=d.resolved_at,
-        )
-        for d in record.diary
-    )
-    session.add_all(
-        tables.Vaccination(
-            id=v.id,
-            patient_id=patient.id,
-            name=v.name,
-            live=v.live,
-            given_on=v.given_on,
-            created_at=now,
-        )
-        for v in record.vaccinations
-    )
-    session.add_all(
-        tables.Allergy(
-            id=a.id,
-            patient_id=patient.id,
-            substance=a.substance,
-            recorded_on=a.recorded_on,
-            note=a.note,
-        )
-        for a in record.allergies
-    )
-    session.flush()
+    zone = ZoneInfo(record.patient.timezone)
+    extra: dict[type, Any] = {
+        chart.Prescription: lambda _: {"created_at": now},
+        chart.Injection: lambda i: {
+            "given_on": i.given_at.astimezone(zone).date(),
+            "recorded_by": user_id,
+            "created_at": now,
+        },
+        chart.LabRecord: lambda _: {"recorded_by": user_id, "created_at": now},
+        chart.DiaryEntry: lambda _: {
+            "call": "",
+            "triage": {"imported": True},
+            "recorded_by": user_id,
+        },
+        chart.VaccinationRecord: lambda _: {"created_at": now},
+        chart.Allergy: lambda _: {},
+    }
+    for record_type, table, name, _ in KINDS:  # prescriptions first: injections refer to them
+        for item in getattr(record, name):
+            session.add(_to_row(table, item, patient_id=patient.id, **extra[record_type](item)))
+        session.flush()
     return patient
 
 
 def clashing_ids(session: Session, record: chart.PatientChart) -> list[str]:
     """Ids in the chart that the database holds already (an import must not overwrite)."""
-    checks: list[tuple[type, Sequence[str]]] = [
-        (tables.Patient, [record.patient.id]),
-        (tables.Prescription, [r.id for r in record.prescriptions]),
-        (tables.Injection, [i.id for i in record.injections]),
-        (tables.LabResult, [x.id for x in record.labs]),
-        (tables.DiaryEntry, [d.id for d in record.diary]),
-        (tables.Vaccination, [v.id for v in record.vaccinations]),
-        (tables.Allergy, [a.id for a in record.allergies]),
-    ]
+    checks: list[tuple[Any, list[str]]] = [(tables.Patient, [record.patient.id])]
+    checks += [(table, [item.id for item in getattr(record, name)]) for _, table, name, _ in KINDS]
     found: list[str] = []
     for table, ids in checks:
         if ids:
-            query = select(table.id).where(table.id.in_(ids))  # type: ignore[attr-defined]
-            found.extend(session.scalars(query))
+            found.extend(session.scalars(select(table.id).where(table.id.in_(ids))))
     return found
