@@ -25,7 +25,7 @@ from ofacare.safety.triage import CARE_TEAM, MAX_TEXT_CHARS, TriageResult, triag
 from ofacare.services.access import Actor, Permission, Role, open_patient
 from ofacare.services.admin import team_phone
 from ofacare.services.forms import Form
-from ofacare.services.idempotency import find_replay, fingerprint, remember
+from ofacare.services.idempotency import open_create, remember
 from ofacare.services.injections import check_happened
 from ofacare.services.runtime import Runtime
 
@@ -86,14 +86,20 @@ def record_diary_entry(
     """Triage the symptoms in the context of the last injection and keep the answer given."""
     now = runtime.now()
     with runtime.database.writing() as session:
-        patient = open_patient(
-            session, actor, patient_id, permission=Permission.LOG, action="diary.create", now=now
+        request = open_create(
+            session,
+            runtime,
+            actor,
+            patient_id,
+            permission=Permission.LOG,
+            action="diary.create",
+            form=form,
+            key=idempotency_key,
         )
+        patient, digest = request.patient, request.digest
         phone = team_phone(session, patient)
-        digest = fingerprint("diary.create", [patient_id, form.model_dump(mode="json")])
-        replayed = find_replay(session, actor, idempotency_key, digest)
-        if replayed is not None:
-            return DiaryAnswer(_get_entry(session, patient_id, replayed), phone)
+        if request.replayed is not None:
+            return DiaryAnswer(_get_entry(session, patient_id, request.replayed), phone)
         recorded_at = form.recorded_at or now
         check_happened("recorded_at", recorded_at, now=now)
         timing = _last_injection_timing(session, patient, at=recorded_at)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ofacare.errors import Conflict, InvalidInput
-from ofacare.records.tables import IdempotentRequest
-from ofacare.services.access import Actor
+from ofacare.records.tables import IdempotentRequest, Patient
+from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.runtime import Runtime
 
 MAX_KEY_LENGTH = 200
@@ -76,3 +78,36 @@ def remember(
         )
     )
     session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRequest:
+    """A create use case, opened: the patient, the request's digest, and an earlier record's id."""
+
+    patient: Patient
+    digest: str
+    replayed: str | None
+    """The id of the record this key created before; None for a new request."""
+
+
+def open_create(
+    session: Session,
+    runtime: Runtime,
+    actor: Actor,
+    patient_id: str,
+    *,
+    permission: Permission,
+    action: str,
+    form: BaseModel,
+    key: str | None,
+    lock: bool = False,
+) -> CreateRequest:
+    """Open the patient for a create (access check and audit entry), lock its row when writes
+    must be handed out in turn, and find what an earlier request with the same key made."""
+    patient = open_patient(
+        session, actor, patient_id, permission=permission, action=action, now=runtime.now()
+    )
+    if lock:
+        session.refresh(patient, with_for_update=True)
+    digest = fingerprint(action, [patient_id, form.model_dump(mode="json")])
+    return CreateRequest(patient, digest, find_replay(session, actor, key, digest))

@@ -32,7 +32,7 @@ from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import Injection, Patient, PenEvent, Prescription
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import Form, ShortText
-from ofacare.services.idempotency import find_replay, fingerprint, remember
+from ofacare.services.idempotency import open_create, remember
 from ofacare.services.prescriptions import find_last_injection
 from ofacare.services.runtime import Runtime
 from ofacare.services.schedule import (
@@ -102,19 +102,20 @@ def log_injection(
     """Record an injection of the active course; the answer carries the new plan."""
     now = runtime.now()
     with runtime.database.writing() as session:
-        patient = open_patient(
+        request = open_create(
             session,
+            runtime,
             actor,
             patient_id,
             permission=Permission.LOG,
             action="injections.log",
-            now=now,
+            form=form,
+            key=idempotency_key,
+            lock=True,  # dose numbers are handed out in turn
         )
-        session.refresh(patient, with_for_update=True)  # dose numbers are handed out in turn
-        digest = fingerprint("injections.log", [patient_id, form.model_dump(mode="json")])
-        replayed = find_replay(session, actor, idempotency_key, digest)
-        if replayed is not None:
-            injection = _get_injection(session, patient_id, replayed)
+        patient, digest = request.patient, request.digest
+        if request.replayed is not None:
+            injection = _get_injection(session, patient_id, request.replayed)
         else:
             injection = _add_injection(
                 session, patient, actor=actor, form=form, now=now, kb=runtime.kb

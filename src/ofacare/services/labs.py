@@ -77,14 +77,20 @@ def record_lab(
 ) -> LabResult:
     """A clinician records a result; a retry with the same key returns the first record."""
     now = runtime.now()
-    digest = idempotency.fingerprint("lab.record", [patient_id, form.model_dump()])
     with runtime.database.writing() as session:
-        patient = open_patient(
-            session, actor, patient_id, permission=Permission.CLINICAL, action="lab.record", now=now
+        request = idempotency.open_create(
+            session,
+            runtime,
+            actor,
+            patient_id,
+            permission=Permission.CLINICAL,
+            action="lab.record",
+            form=form,
+            key=idempotency_key,
         )
-        earlier = idempotency.find_replay(session, actor, idempotency_key, digest)
-        if earlier is not None:
-            found = session.get(LabResult, earlier)
+        patient, digest = request.patient, request.digest
+        if request.replayed is not None:
+            found = session.get(LabResult, request.replayed)
             assert found is not None  # stored in the same transaction as the key
             return found
         test = get_lab_test(form.test, field="test")

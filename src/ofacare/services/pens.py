@@ -24,7 +24,7 @@ from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import Injection, Patient, PenEvent
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import Form
-from ofacare.services.idempotency import find_replay, fingerprint, remember
+from ofacare.services.idempotency import open_create, remember
 from ofacare.services.injections import check_happened
 from ofacare.services.runtime import Runtime
 from ofacare.services.schedule import CareTeamCall, care_team_call
@@ -79,19 +79,20 @@ def record_pen_event(
     """Record what happened to a pen; the answer carries the pen's state after it."""
     now = runtime.now()
     with runtime.database.writing() as session:
-        patient = open_patient(
+        request = open_create(
             session,
+            runtime,
             actor,
             patient_id,
             permission=Permission.LOG,
             action="pen.event-create",
-            now=now,
+            form=form,
+            key=idempotency_key,
+            lock=True,
         )
-        session.refresh(patient, with_for_update=True)
-        digest = fingerprint("pen.event-create", [patient_id, form.model_dump(mode="json")])
-        replayed = find_replay(session, actor, idempotency_key, digest)
-        if replayed is not None:
-            event = _get_event(session, patient_id, replayed)
+        patient, digest = request.patient, request.digest
+        if request.replayed is not None:
+            event = _get_event(session, patient_id, request.replayed)
         else:
             event = _add_event(session, patient, actor=actor, form=form, now=now, kb=runtime.kb)
             remember(session, runtime, actor, idempotency_key, digest=digest, record_id=event.id)

@@ -187,19 +187,20 @@ def record_vaccination(
 ) -> Vaccination:
     """A clinician records a vaccine that was given; a retry with the same key returns it."""
     now = runtime.now()
-    digest = idempotency.fingerprint("vaccination.record", [patient_id, form.model_dump()])
     with runtime.database.writing() as session:
-        patient = open_patient(
+        request = idempotency.open_create(
             session,
+            runtime,
             actor,
             patient_id,
             permission=Permission.CLINICAL,
             action="vaccination.record",
-            now=now,
+            form=form,
+            key=idempotency_key,
         )
-        earlier = idempotency.find_replay(session, actor, idempotency_key, digest)
-        if earlier is not None:
-            found = session.get(Vaccination, earlier)
+        patient, digest = request.patient, request.digest
+        if request.replayed is not None:
+            found = session.get(Vaccination, request.replayed)
             assert found is not None  # stored in the same transaction as the key
             return found
         check_not_before_birth(patient, "given_on", form.given_on)

@@ -20,7 +20,7 @@ from ofacare.regimen import IntervalMode
 from ofacare.regimen.schedule import EARLIEST_DATE
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import Form, ShortText
-from ofacare.services.idempotency import find_replay, fingerprint, remember
+from ofacare.services.idempotency import open_create, remember
 from ofacare.services.patients import local_today
 from ofacare.services.runtime import Runtime
 
@@ -65,19 +65,20 @@ def create_prescription(
     """Record a prescription (clinicians); the active one before it is stopped today."""
     now = runtime.now()
     with runtime.database.writing() as session:
-        patient = open_patient(
+        request = open_create(
             session,
+            runtime,
             actor,
             patient_id,
             permission=Permission.CLINICAL,
             action="prescription.create",
-            now=now,
+            form=form,
+            key=idempotency_key,
+            lock=True,  # one writer per patient at a time
         )
-        session.refresh(patient, with_for_update=True)  # one writer per patient at a time
-        digest = fingerprint("prescription.create", [patient_id, form.model_dump(mode="json")])
-        replayed = find_replay(session, actor, idempotency_key, digest)
-        if replayed is not None:
-            return get_prescription(session, patient_id, replayed)
+        patient, digest = request.patient, request.digest
+        if request.replayed is not None:
+            return get_prescription(session, patient_id, request.replayed)
         today = local_today(patient, now)
         check_start(form.start_on, today=today)
         previous = find_active_prescription(session, patient_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -151,7 +151,7 @@ def _known_keys(
 
 
 def _reminder(
-    patient: Patient, notice: Notice, *, as_of: date, now: object, runtime: Runtime
+    patient: Patient, notice: Notice, *, as_of: date, now: datetime, runtime: Runtime
 ) -> Reminder:
     channel = "email" if patient.email and runtime.settings.smtp_host else "none"
     return Reminder(
@@ -167,7 +167,7 @@ def _reminder(
     )
 
 
-def _alert(patient: Patient, notice: Notice, *, as_of: date, now: object) -> Alert:
+def _alert(patient: Patient, notice: Notice, *, as_of: date, now: datetime) -> Alert:
     return Alert(
         patient_id=patient.id,
         key=notice.key,
