@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench screenshots clean
+.PHONY: install run test lint format bench screenshots messages vendor clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ofacare needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core for the browser tests' accessibility checks, from npm at the version package-lock.json pins.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(NODE_STAMP)
 
 # Starts the service at http://127.0.0.1:8000 on var/ofacare.db (created and seeded with demo
 # accounts, passwords printed once, when empty). OFACARE_DATABASE_URL points it elsewhere.
@@ -26,7 +32,8 @@ lint: install
 	$(BIN)/mypy --strict src
 	$(BIN)/lint-imports
 
-test: lint
+# The browser tests drive Debian's Chromium (/usr/bin/chromium); .ci/run installs it when missing.
+test: lint $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 format: install
@@ -48,5 +55,16 @@ screenshots: install
 		--plot docs/images/simulate-individual.png > /dev/null
 	$(BIN)/ofacare simulate population --n 2000 --until-week 104 --plot docs/images/simulate-population.png > /dev/null
 
+# The translation catalogue: every string the pages show, for translators.
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-output -F src/ofacare/web/babel.cfg \
+		-o src/ofacare/web/locale/messages.pot --project=ofacare src/ofacare/web
+
+# Refresh the vendored htmx after changing its version in package.json.
+vendor: $(NODE_STAMP)
+	rm -f src/ofacare/web/static/vendor/htmx-*.min.js
+	cp node_modules/htmx.org/dist/htmx.min.js \
+		src/ofacare/web/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis var
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis var

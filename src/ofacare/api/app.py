@@ -31,6 +31,7 @@ from ofacare.api.security import install_security_headers
 from ofacare.config import Settings
 from ofacare.interop.cds_hooks.service import create_cds_app
 from ofacare.services.runtime import Runtime, build_runtime
+from ofacare.web.pages import install_pages
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
@@ -87,6 +88,7 @@ def create_app(
         return {"status": "ok"}
 
     app.mount("/cds-services", _cds_app(runtime, clock))
+    install_pages(app)
     install_error_handlers(app)
     install_security_headers(app, secure=runtime.settings.secure_cookies)
     return app

@@ -17,8 +17,8 @@ from ofacare.services.access import Actor
 from ofacare.services.accounts import find_session_actor, find_token_actor
 from ofacare.services.idempotency import check_key
 from ofacare.services.runtime import Runtime
+from ofacare.web.session import SESSION_COOKIE
 
-SESSION_COOKIE = "ofacare_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

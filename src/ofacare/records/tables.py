@@ -152,6 +152,10 @@ class Patient(Base):
     country: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64))
     reminder_time: Mapped[time] = mapped_column(Time)
+    reminder_channel: Mapped[str] = mapped_column(
+        String(20), default="email", server_default="email"
+    )
+    """How reminders reach the patient: 'email', 'calendar' (their feed only) or 'none'."""
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     ms_type: Mapped[str] = mapped_column(String(20))
@@ -261,6 +265,20 @@ class DiaryEntry(Base):
     triage: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
+
+
+class ClinicalNote(Base):
+    """A note the care team writes on a patient's record (not shown to the patient)."""
+
+    __tablename__ = "clinical_notes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    written_at: Mapped[datetime]
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class LabResult(Base):

@@ -7,9 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from ofacare.api.auth import SESSION_COOKIE, CurrentActor, RuntimeDep, client_address
+from ofacare.api.auth import CurrentActor, RuntimeDep, client_address
 from ofacare.api.models import ERROR_RESPONSES, Out
 from ofacare.services import accounts
+from ofacare.web.session import SESSION_COOKIE
 
 router = APIRouter(tags=["session"], responses=ERROR_RESPONSES)
 

@@ -1,0 +1,45 @@
+"""Mount the pages and their static files on the service app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from ofacare.web.routes import (
+    admin,
+    entry,
+    patient_diary,
+    patient_home,
+    patient_injection,
+    patient_learn,
+    patient_plan,
+    patient_schedule,
+    patient_settings,
+    patient_symptoms,
+    team_panel,
+    team_patient,
+)
+
+STATIC = Path(__file__).parent / "static"
+ROUTERS = (
+    entry.router,
+    patient_home.router,
+    patient_injection.router,
+    patient_schedule.router,
+    patient_symptoms.router,
+    patient_diary.router,
+    patient_plan.router,
+    patient_learn.router,
+    patient_settings.router,
+    team_panel.router,
+    team_patient.router,
+    admin.router,
+)
+
+
+def install_pages(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)

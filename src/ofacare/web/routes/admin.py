@@ -1,0 +1,9 @@
+"""Administration: users, roles, care teams, invitations and locked accounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.web.route import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -1,0 +1,9 @@
+"""Plan ahead: vaccines, the contraception window, pregnancy, travelling with pens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.web.route import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)

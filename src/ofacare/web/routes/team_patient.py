@@ -1,0 +1,9 @@
+"""A patient seen by the MS team: doses, labs, checklist, triage, vaccines, notes, alerts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ofacare.web.route import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)

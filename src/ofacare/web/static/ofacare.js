@@ -1,0 +1,40 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Warm-up timer: a pen out of the fridge is ready after the minutes the page states.
+  function startTimer(box) {
+    var minMinutes = Number(box.dataset.minMinutes), maxMinutes = Number(box.dataset.maxMinutes);
+    var output = box.querySelector("[data-timer-output]");
+    var started = Date.now();
+    var input = document.getElementById(box.dataset.targetInput || "");
+    if (input && !input.value) {
+      var now = new Date(started - new Date().getTimezoneOffset() * 60000);
+      input.value = now.toISOString().slice(0, 16);
+    }
+    function tick() {
+      var minutes = (Date.now() - started) / 60000;
+      var left = Math.max(0, Math.ceil(minMinutes - minutes));
+      output.textContent = left > 0
+        ? box.dataset.waitText.replace("{n}", String(left))
+        : box.dataset.readyText.replace("{n}", String(maxMinutes));
+      if (left > 0) { window.setTimeout(tick, 15000); }
+    }
+    tick();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-start-timer]");
+    if (!button) { return; }
+    var box = document.getElementById(button.dataset.startTimer);
+    if (box) { startTimer(box); button.disabled = true; }
+  });
+
+  // Body map: clicking an area of the picture picks the matching radio button.
+  document.addEventListener("click", function (event) {
+    var area = event.target.closest("[data-site]");
+    if (!area) { return; }
+    var radio = document.querySelector('input[name="site"][value="' + area.dataset.site + '"]');
+    if (radio && !radio.disabled) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); }
+  });
+})();
