@@ -7,12 +7,11 @@ id, never the exception text.
 from __future__ import annotations
 
 import logging
-from typing import Any
 from uuid import uuid4
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ofacare.errors import (
@@ -26,6 +25,8 @@ from ofacare.errors import (
     TooManyAttempts,
 )
 from ofacare.interop.fhir import MissingFhirData, UnreadableFhirData
+from ofacare.services.forms import describe_problem
+from ofacare.web.route import not_found_page, wants_page
 
 log = logging.getLogger(__name__)
 
@@ -83,35 +84,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "input.invalid", describe_problem(problem), _hint(request))
 
 
-def describe_problem(problem: dict[str, Any]) -> str:
-    """'field: value reason' from one pydantic error, the field named the way it was sent."""
-    location = [
-        str(part)
-        for part in problem.get("loc", ())
-        if part not in {"body", "query", "path", "header"}
-    ]
-    field = ".".join(location) or "body"
-    kind = problem.get("type", "")
-    message = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")
-    message = message[:1].lower() + message[1:]
-    if kind == "missing":
-        return f"{field}: is required but missing."
-    if kind == "json_invalid":
-        return f"body: is not valid JSON ({message})."
-    if kind == "extra_forbidden":
-        return f"{field}: is not a field ofacare knows here."
-    shown = repr(problem.get("input"))
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return f"{field}: {shown} {message}."
-
-
 def _hint(request: Request) -> str:
     return f"See {request.app.docs_url or '/docs'} for the fields this request takes."
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and wants_page(request):
+        return not_found_page(request)
     code = HTTP_CODES.get(exc.status_code, f"http.{exc.status_code}")
     message = "No such address in the ofacare API." if exc.status_code == 404 else str(exc.detail)
     return error_response(exc.status_code, code, message, "", dict(exc.headers or {}))

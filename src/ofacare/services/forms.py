@@ -5,8 +5,9 @@ Validation errors name the field and quote the value; the doors turn them into 4
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -37,6 +38,8 @@ def _country(code: str) -> str:
 
 
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
+ReminderChannel = Literal["email", "calendar", "none"]
+"""How reminders reach a patient: by email, only through their calendar feed, or not at all."""
 Country = Annotated[str, AfterValidator(_country)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -95,7 +98,33 @@ class PatientChanges(Form):
     immunosuppressants: tuple[ShortText, ...] | None = Field(default=None, max_length=20)
     planned_start_on: date | None = None
     ms_type: MsType | None = None
+    reminder_channel: ReminderChannel | None = None
 
 
-SETTINGS_FIELDS = frozenset({"timezone", "reminder_time", "email", "phone", "country"})
+SETTINGS_FIELDS = frozenset(
+    {"timezone", "reminder_time", "email", "phone", "country", "reminder_channel"}
+)
 """What a patient changes in their own settings; the rest is the care team's profile."""
+
+
+def describe_problem(problem: Mapping[str, Any]) -> str:
+    """'field: value reason' from one pydantic error, the field named the way it was sent."""
+    location = [
+        str(part)
+        for part in problem.get("loc", ())
+        if part not in {"body", "query", "path", "header"}
+    ]
+    field = ".".join(location) or "body"
+    kind = problem.get("type", "")
+    message = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    if kind == "missing":
+        return f"{field}: is required but missing."
+    if kind == "json_invalid":
+        return f"body: is not valid JSON ({message})."
+    if kind == "extra_forbidden":
+        return f"{field}: is not a field ofacare knows here."
+    shown = repr(problem.get("input"))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"{field}: {shown} {message}."

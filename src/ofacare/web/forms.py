@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ofacare.errors import OfacareError
+from ofacare.services.forms import describe_problem
 
 Model = TypeVar("Model", bound=BaseModel)
 GENERAL = "_form"
@@ -33,13 +34,8 @@ def parse_form(model: type[Model], values: Mapping[str, Any]) -> Model:
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or GENERAL
-            shown = error.get("input")
-            text = error["msg"].removeprefix("Value error, ")
-            if isinstance(shown, str | int | float) and not isinstance(shown, bool):
-                errors.setdefault(field, f"{field.replace('_', ' ')}: {shown!r}: {text}.")
-            else:
-                errors.setdefault(field, f"{field.replace('_', ' ')}: {text}.")
+            field = str(error["loc"][0]) if error["loc"] else GENERAL
+            errors.setdefault(field, describe_problem(error))
         raise FormProblem(errors) from exc
 
 

@@ -25,6 +25,7 @@ from ofacare.errors import (
     OfacareError,
     TooManyAttempts,
 )
+from ofacare.services.forms import describe_problem
 from ofacare.web.rendering import render
 from ofacare.web.session import SignInNeeded, find_viewer, new_request_id
 
@@ -112,6 +113,20 @@ def unexpected_page(request: Request, exc: Exception) -> Response:
 
 
 def validation_message(exc: RequestValidationError) -> str:
-    first = exc.errors()[0] if exc.errors() else {}
-    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-    return f"{field}: {first.get('input')!r} {first.get('msg', 'is not valid')}."
+    return describe_problem(exc.errors()[0] if exc.errors() else {})
+
+
+NOT_PAGES = ("/api/", "/cds-services", "/calendar/", "/static/", "/openapi.json", "/docs")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, a feed or a file) gets HTML errors."""
+    path = request.url.path
+    accepts_html = "text/html" in request.headers.get("accept", "")
+    return accepts_html and not path.startswith(NOT_PAGES)
+
+
+def not_found_page(request: Request) -> Response:
+    return error_page(
+        request, 404, f"There is no page at {request.url.path}.", "Check the address."
+    )
