@@ -20,10 +20,10 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API, the CDS Hooks service and calendar feeds on OFACARE_DATABASE_URL.
+    """Serve the web pages, the API, the CDS Hooks service and calendar feeds.
 
-    The schema is brought up to date first; with OFACARE_SEED_DEMO=1 an empty database gets the
-    demo accounts, whose passwords are printed once.
+    The schema of OFACARE_DATABASE_URL is brought up to date first; with OFACARE_SEED_DEMO=1 an
+    empty database gets the demo accounts (passwords printed once) and a few months of history.
     """
     if not 0 < port < 65536:
         raise InvalidInput("cli.bad-port", f"--port: {port} is not a TCP port.", "Use 1-65535.")
@@ -32,6 +32,7 @@ def serve_command(
     # Imported here so that every other command starts without loading the web stack.
     import uvicorn  # noqa: PLC0415
 
+    from ofacare.services.demo_history import add_demo_history  # noqa: PLC0415
     from ofacare.services.runtime import build_runtime  # noqa: PLC0415
     from ofacare.services.scheduler import start_daily_sweep  # noqa: PLC0415
     from ofacare.services.setup import prepare_database, seed_demo  # noqa: PLC0415
@@ -39,7 +40,10 @@ def serve_command(
     runtime = build_runtime()
     prepare_database(runtime)
     if runtime.settings.seed_demo:
-        _print_demo_accounts(seed_demo(runtime))
+        accounts = seed_demo(runtime)
+        if accounts:
+            add_demo_history(runtime)
+        _print_demo_accounts(accounts)
     start_daily_sweep(runtime)
     print(f"ofacare on http://{host}:{port} (API docs at /docs; Ctrl-C stops it)")
     uvicorn.run(
