@@ -43,8 +43,9 @@ format: install
 bench: install
 	$(BIN)/python -m benchmarks
 
-# Renders the guides and photographs them for the README (needs Debian's chromium and poppler-utils).
+# Photographs the pages and the guides for the README (needs Debian's chromium and poppler-utils).
 screenshots: install
+	$(BIN)/python -m tests.web.screenshots
 	mkdir -p build
 	$(BIN)/ofacare guide --audience patient --format html -o build/guide-patient.html
 	$(BIN)/ofacare guide --audience clinician --format pdf -o build/guide-clinician.pdf
