@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ofacare.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from ofacare.records.tables import CareTeam, LoginAttempt, Patient, TeamMember, User
+from ofacare.records.tables import (
+    CaregiverLink,
+    CareTeam,
+    LoginAttempt,
+    Patient,
+    TeamMember,
+    User,
+)
 from ofacare.services.access import Actor, Role, record_access
 from ofacare.services.accounts import hash_password, normalise_email, revoke_all_sessions
 from ofacare.services.forms import Form, Phone, ShortText
@@ -185,3 +195,132 @@ def team_phone(session: Session, patient: Patient) -> str | None:
         return None
     team = session.get(CareTeam, patient.team_id)
     return team.phone if team else None
+
+
+# --- Added for the admin pages (web/routes/admin.py) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWithMembers:
+    team: CareTeam
+    members: tuple[User, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInvitation:
+    """A caregiver invitation as an admin sees it: no patient, nothing clinical."""
+
+    id: str
+    email: str
+    created_at: datetime
+    expires_at: datetime
+    status: str
+    """'pending' (can still be accepted) or 'expired'."""
+
+
+def change_role(runtime: Runtime, actor: Actor, user_id: str, role: Role) -> User:
+    """Give an account another role; only an unlinked account, and never one's own."""
+    require_admin(actor)
+    now = runtime.now()
+    with runtime.database.writing() as session:
+        user = _get_user(session, user_id)
+        if user.id == actor.user_id:
+            raise InvalidInput(
+                "admin.own-role", "role: you cannot change the role of your own account.", ""
+            )
+        if user.role != role.value:
+            _check_unlinked(session, user)
+            user.role = role.value
+            revoke_all_sessions(session, user.id, now)  # they sign in again into the new role
+        record_access(session, actor, action="admin.user-role", now=now, detail=user.id)
+        return user
+
+
+def set_user_active(runtime: Runtime, actor: Actor, user_id: str, *, active: bool) -> User:
+    """Activate or deactivate an account (deactivating ends its sessions); never one's own."""
+    require_admin(actor)
+    if user_id == actor.user_id and not active:
+        raise InvalidInput(
+            "admin.own-account", "active: you cannot deactivate your own account.", ""
+        )
+    return change_user(runtime, actor, user_id, UserChanges(active=active))
+
+
+def list_teams_with_members(runtime: Runtime, actor: Actor) -> list[TeamWithMembers]:
+    require_admin(actor)
+    with runtime.database.reading() as session:
+        teams = list(session.scalars(select(CareTeam).order_by(CareTeam.name)))
+        rows = session.execute(
+            select(TeamMember.team_id, User)
+            .join(User, User.id == TeamMember.user_id)
+            .order_by(User.display_name)
+        ).all()
+    members: dict[str, list[User]] = {}
+    for team_id, user in rows:
+        members.setdefault(team_id, []).append(user)
+    return [TeamWithMembers(team=t, members=tuple(members.get(t.id, ()))) for t in teams]
+
+
+def list_invitations(runtime: Runtime, actor: Actor) -> list[PendingInvitation]:
+    """Caregiver invitations not yet accepted or revoked, newest first."""
+    require_admin(actor)
+    now = runtime.now()
+    with runtime.database.reading() as session:
+        links = session.scalars(
+            select(CaregiverLink)
+            .where(CaregiverLink.accepted_at.is_(None), CaregiverLink.revoked_at.is_(None))
+            .order_by(CaregiverLink.created_at.desc())
+        )
+        return [
+            PendingInvitation(
+                id=link.id,
+                email=link.email,
+                created_at=link.created_at,
+                expires_at=link.invite_expires_at,
+                status="pending" if link.invite_expires_at > now else "expired",
+            )
+            for link in links
+        ]
+
+
+def revoke_invitation(runtime: Runtime, actor: Actor, link_id: str) -> None:
+    """Withdraw an invitation nobody has accepted: its code stops working (audited)."""
+    require_admin(actor)
+    now = runtime.now()
+    with runtime.database.writing() as session:
+        link = session.get(CaregiverLink, link_id)
+        if link is None or link.accepted_at is not None or link.revoked_at is not None:
+            raise NotFound(
+                "admin.no-such-invitation",
+                f"invitation: {link_id!r} is not an open invitation.",
+                "It may have been accepted or revoked already; reload the list.",
+            )
+        link.revoked_at, link.invite_code_hash = now, None
+        # Under the patient's id, so the patient sees in their log that it was withdrawn.
+        record_access(
+            session,
+            actor,
+            action="admin.invitation-revoke",
+            now=now,
+            patient_id=link.patient_id,
+            detail=link.id,
+        )
+
+
+def _check_unlinked(session: Session, user: User) -> None:
+    linked = (
+        session.scalar(select(Patient.id).where(Patient.user_id == user.id))
+        or session.scalar(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+        or session.scalar(
+            select(CaregiverLink.id).where(
+                CaregiverLink.user_id == user.id, CaregiverLink.revoked_at.is_(None)
+            )
+        )
+    )
+    if linked is not None:
+        raise Conflict(
+            "admin.account-in-use",
+            f"role: {user.email!r} is linked to a patient record, a care team or a patient "
+            "as a caregiver, so its role cannot change.",
+            "Remove it from its care teams first, or create a new account with the other role.",
+        )

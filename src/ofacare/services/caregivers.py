@@ -145,3 +145,31 @@ def accept_invitation(runtime: Runtime, form: AcceptForm, *, address: str) -> Us
             session, actor, action="caregiver.accept", patient_id=link.patient_id, now=now
         )
         return user
+
+
+@dataclass(frozen=True, slots=True)
+class CaregiverEntry:
+    """A caregiver link with the caregiver's own name once they accepted (for the settings page)."""
+
+    link: CaregiverLink
+    name: str | None
+
+
+def list_caregiver_entries(runtime: Runtime, actor: Actor, patient_id: str) -> list[CaregiverEntry]:
+    """The patient's caregivers and invitations, oldest first, with each caregiver's name."""
+    with runtime.database.writing() as session:
+        open_patient(
+            session,
+            actor,
+            patient_id,
+            permission=Permission.OWN,
+            action="caregiver.list",
+            now=runtime.now(),
+        )
+        rows = session.execute(
+            select(CaregiverLink, User.display_name)
+            .outerjoin(User, User.id == CaregiverLink.user_id)
+            .where(CaregiverLink.patient_id == patient_id)
+            .order_by(CaregiverLink.created_at, CaregiverLink.id)
+        ).all()
+        return [CaregiverEntry(link=link, name=name) for link, name in rows]

@@ -94,6 +94,7 @@ def change_patient(
                 "reminder_time",
                 "country",
                 "ms_type",
+                "reminder_channel",
             }:
                 raise InvalidInput(
                     "input.bad-patient", f"patient field '{name}' cannot be emptied.", ""

@@ -153,7 +153,9 @@ def _known_keys(
 def _reminder(
     patient: Patient, notice: Notice, *, as_of: date, now: datetime, runtime: Runtime
 ) -> Reminder:
-    channel = "email" if patient.email and runtime.settings.smtp_host else "none"
+    # Email only when the patient chose it in their settings (not 'calendar' or 'none').
+    wants_email = patient.reminder_channel == "email"
+    channel = "email" if wants_email and patient.email and runtime.settings.smtp_host else "none"
     return Reminder(
         patient_id=patient.id,
         key=notice.key,
