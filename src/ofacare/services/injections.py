@@ -137,6 +137,37 @@ def log_injection(
         )
 
 
+def get_logged_injection(
+    runtime: Runtime, actor: Actor, patient_id: str, injection_id: str
+) -> LoggedInjection:
+    """An injection already logged, with the plan now, where to inject next and what to check."""
+    now = runtime.now()
+    with runtime.database.writing() as session:
+        patient = open_patient(
+            session,
+            actor,
+            patient_id,
+            permission=Permission.READ,
+            action="injections.read",
+            now=now,
+        )
+        injection = _get_injection(session, patient_id, injection_id)
+        prescription = session.get(Prescription, injection.prescription_id)
+        assert prescription is not None  # the foreign key holds
+        schedule = build_schedule(
+            session, patient, prescription=prescription, now=now, kb=runtime.kb
+        )
+        injector = Injector(injection.injected_by)
+        return LoggedInjection(
+            injection=injection,
+            schedule=schedule,
+            next_site=suggest_site(
+                recent_sites(session, patient_id), injector=injector, kb=runtime.kb
+            ),
+            warnings=_warnings(session, injection, kb=runtime.kb),
+        )
+
+
 def list_injections(runtime: Runtime, actor: Actor, patient_id: str) -> list[Injection]:
     """Every injection of the patient, newest first."""
     with runtime.database.writing() as session:

@@ -38,3 +38,40 @@
     if (radio && !radio.disabled) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); }
   });
 })();
+
+// Log an injection (patient_injection area): the upper arms only when someone else injects, and
+// the body map outlines the area chosen. Without this the page states the rule and the server
+// refuses an arm chosen for a self-injection.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
+
+  function syncMap() {
+    var chosen = document.querySelector('input[name="site"]:checked');
+    document.querySelectorAll(".site-area").forEach(function (area) {
+      area.classList.toggle("chosen", Boolean(chosen) && area.dataset.site === chosen.value);
+    });
+  }
+
+  function syncInjector() {
+    var who = document.querySelector('input[name="injected_by"]:checked');
+    if (!who) { return; }
+    var self = who.value === "self";
+    document.querySelectorAll('input[name="site"][data-arm]').forEach(function (radio) {
+      radio.disabled = self;
+      if (self) { radio.checked = false; }
+      var choice = radio.closest(".arm-choice");
+      if (choice) { choice.classList.toggle("unavailable", self); }
+    });
+    document.querySelectorAll(".site-area.others-only").forEach(function (area) {
+      area.classList.toggle("unavailable", self);
+    });
+    syncMap();
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "injected_by") { syncInjector(); }
+    if (event.target.name === "site") { syncMap(); }
+  });
+  syncInjector();
+})();
