@@ -7,6 +7,7 @@ the monitoring status from the labs and the treatment dates. The rules are the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ofacare.knowledge.schema import Audience
-from ofacare.records.tables import Allergy, Patient, Vaccination
+from ofacare.records.tables import Allergy, LabResult, Patient, Vaccination
 from ofacare.safety import profile
 from ofacare.safety.finding import Finding, Severity
 from ofacare.safety.monitoring import monitor
@@ -118,7 +119,7 @@ def record_screening_items(
 def _checklist(session: Session, runtime: Runtime, actor: Actor, patient: Patient) -> Checklist:
     today = local_today(patient, runtime.now())
     treatment = load_treatment(session, patient.id)
-    start_on, source = _planned_start(patient, treatment, today)
+    start_on, source = planned_start(patient, treatment, today)
     result = screen(build_profile(session, patient, start_on=start_on), kb=runtime.kb)
     return Checklist(
         result=result,
@@ -130,7 +131,8 @@ def _checklist(session: Session, runtime: Runtime, actor: Actor, patient: Patien
     )
 
 
-def _planned_start(patient: Patient, treatment: Treatment, today: date) -> tuple[date, StartSource]:
+def planned_start(patient: Patient, treatment: Treatment, today: date) -> tuple[date, StartSource]:
+    """The start the checklist is for: the patient record's, else the course's, else today."""
     if patient.planned_start_on is not None:
         return patient.planned_start_on, "patient"
     if treatment.course_start_on is not None:
@@ -145,6 +147,24 @@ def build_profile(session: Session, patient: Patient, *, start_on: date) -> Scre
         .where(Vaccination.patient_id == patient.id)
         .order_by(Vaccination.given_on)
     )
+    return profile_from_records(
+        patient,
+        start_on=start_on,
+        labs=load_labs(session, patient),
+        vaccinations=list(vaccinations),
+        allergic=_allergic_to_ofatumumab(session, patient),
+    )
+
+
+def profile_from_records(
+    patient: Patient,
+    *,
+    start_on: date,
+    labs: Sequence[LabResult],
+    vaccinations: Sequence[Vaccination],
+    allergic: bool,
+) -> ScreeningProfile:
+    """The screening profile of rows already loaded (the panel loads them for many patients)."""
     return ScreeningProfile(
         birth_date=patient.birth_date,
         sex=patient.sex,
@@ -154,20 +174,25 @@ def build_profile(session: Session, patient: Patient, *, start_on: date) -> Scre
         country=patient.country,
         ms_type=patient.ms_type,
         planned_start_on=start_on,
-        labs=tuple(to_profile_lab(lab) for lab in load_labs(session, patient)),
+        labs=tuple(to_profile_lab(lab) for lab in labs),
         vaccinations=tuple(
             profile.Vaccination(name=v.name, live=v.live, on=v.given_on) for v in vaccinations
         ),
         active_infection=patient.active_infection,
         severely_immunocompromised=patient.severely_immunocompromised,
         active_malignancy=patient.active_malignancy,
-        hypersensitivity_to_ofatumumab=_allergic_to_ofatumumab(session, patient),
+        hypersensitivity_to_ofatumumab=allergic,
         immunosuppressants=tuple(patient.immunosuppressants),
     )
 
 
 def _allergic_to_ofatumumab(session: Session, patient: Patient) -> bool:
     substances = session.scalars(select(Allergy.substance).where(Allergy.patient_id == patient.id))
+    return is_ofatumumab_allergy(substances)
+
+
+def is_ofatumumab_allergy(substances: Iterable[str]) -> bool:
+    """Whether one of the allergies on record names ofatumumab (the label's hypersensitivity)."""
     return any(word in s.lower() for s in substances for word in OFATUMUMAB_WORDS)
 
 
@@ -225,7 +250,7 @@ def current_findings(session: Session, runtime: Runtime, patient: Patient) -> li
     treatment = load_treatment(session, patient.id)
     if treatment.first_dose_on is None:
         today = local_today(patient, runtime.now())
-        start_on, _ = _planned_start(patient, treatment, today)
+        start_on, _ = planned_start(patient, treatment, today)
         findings = screen(
             build_profile(session, patient, start_on=start_on), kb=runtime.kb
         ).findings
