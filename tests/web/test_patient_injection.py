@@ -55,9 +55,14 @@ def injection_form(csrf: str, key: str, **fields: str) -> dict[str, str]:
     }
 
 
-def test_logging_without_javascript_saves_dose_3_and_moves_the_plan(pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime) -> None:
+def test_logging_without_javascript_saves_dose_3_and_moves_the_plan(
+    pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime
+) -> None:
     csrf, patient_id = open_record(pages, demo["patient"])
-    saved = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id), pen_lot="LOT-7"))
+    saved = pages.post(
+        f"/p/{patient_id}/inject",
+        data=injection_form(csrf, form_key(pages, patient_id), pen_lot="LOT-7"),
+    )
     assert saved.status_code == 303
     page = pages.get(saved.headers["location"])
     assert page.status_code == 200
@@ -70,37 +75,57 @@ def test_logging_without_javascript_saves_dose_3_and_moves_the_plan(pages: TestC
     assert "overdue" not in pages.get(f"/p/{patient_id}").text.lower()
 
 
-def test_bad_input_comes_back_on_the_form_kept_and_named(pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime) -> None:
+def test_bad_input_comes_back_on_the_form_kept_and_named(
+    pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime
+) -> None:
     csrf, patient_id = open_record(pages, demo["patient"])
     key = form_key(pages, patient_id)
-    answer = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, key, given_at="next tuesday", pen_lot="LOT-77"))
+    answer = pages.post(
+        f"/p/{patient_id}/inject",
+        data=injection_form(csrf, key, given_at="next tuesday", pen_lot="LOT-77"),
+    )
     assert answer.status_code == 422
     assert "given_at: &#39;next tuesday&#39; is not a date and time" in answer.text
     assert 'value="next tuesday"' in answer.text and 'value="LOT-77"' in answer.text
     assert f'value="{key}"' in answer.text
-    future = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, key, given_at="2026-03-03T09:00"))
+    future = pages.post(
+        f"/p/{patient_id}/inject", data=injection_form(csrf, key, given_at="2026-03-03T09:00")
+    )
     assert future.status_code == 422
     assert "is in the future" in future.text and 'value="2026-03-03T09:00"' in future.text
     assert doses_logged(sqlite_runtime, patient_id) == [1, 2]
 
 
-def test_a_second_injection_the_same_day_is_refused_as_a_possible_duplicate(pages: TestClient, demo: dict[str, DemoAccount]) -> None:
+def test_a_second_injection_the_same_day_is_refused_as_a_possible_duplicate(
+    pages: TestClient, demo: dict[str, DemoAccount]
+) -> None:
     csrf, patient_id = open_record(pages, demo["patient"])
-    first = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id)))
+    first = pages.post(
+        f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id))
+    )
     assert first.status_code == 303
-    again = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id), given_at="2026-03-02T08:45"))
+    again = pages.post(
+        f"/p/{patient_id}/inject",
+        data=injection_form(csrf, form_key(pages, patient_id), given_at="2026-03-02T08:45"),
+    )
     assert again.status_code == 422
     assert "dose 3 was already recorded" in again.text
 
 
-def test_the_form_needs_its_csrf_token(pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime) -> None:
-    csrf, patient_id = open_record(pages, demo["patient"])
-    forged = pages.post(f"/p/{patient_id}/inject", data=injection_form("forged", form_key(pages, patient_id)))
+def test_the_form_needs_its_csrf_token(
+    pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime
+) -> None:
+    _, patient_id = open_record(pages, demo["patient"])
+    forged = pages.post(
+        f"/p/{patient_id}/inject", data=injection_form("forged", form_key(pages, patient_id))
+    )
     assert forged.status_code == 403
     assert doses_logged(sqlite_runtime, patient_id) == [1, 2]
 
 
-def test_a_double_submit_with_the_same_key_logs_once(pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime) -> None:
+def test_a_double_submit_with_the_same_key_logs_once(
+    pages: TestClient, demo: dict[str, DemoAccount], sqlite_runtime: Runtime
+) -> None:
     csrf, patient_id = open_record(pages, demo["patient"])
     form = injection_form(csrf, form_key(pages, patient_id))
     first = pages.post(f"/p/{patient_id}/inject", data=form)
@@ -110,22 +135,37 @@ def test_a_double_submit_with_the_same_key_logs_once(pages: TestClient, demo: di
     assert doses_logged(sqlite_runtime, patient_id) == [1, 2, 3]
 
 
-def test_a_caregiver_may_choose_the_arm_and_a_self_injection_may_not(pages: TestClient, demo: dict[str, DemoAccount]) -> None:
+def test_a_caregiver_may_choose_the_arm_and_a_self_injection_may_not(
+    pages: TestClient, demo: dict[str, DemoAccount]
+) -> None:
     csrf, patient_id = open_record(pages, demo["patient"])
-    refused = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id), site="upper-arm-left"))
+    refused = pages.post(
+        f"/p/{patient_id}/inject",
+        data=injection_form(csrf, form_key(pages, patient_id), site="upper-arm-left"),
+    )
     assert refused.status_code == 422
-    assert "site: &#39;upper-arm-left&#39; is for when someone else gives the injection" in refused.text
+    assert (
+        "site: &#39;upper-arm-left&#39; is for when someone else gives the injection"
+        in refused.text
+    )
     assert 'id="f-site-error"' in refused.text
     csrf, _ = open_record(pages, demo["caregiver"])
     form = pages.get(f"/p/{patient_id}/inject").text
     assert 'name="injected_by" value="caregiver" checked' in form
-    allowed = pages.post(f"/p/{patient_id}/inject", data=injection_form(csrf, form_key(pages, patient_id), site="upper-arm-left", injected_by="caregiver"))
+    allowed = pages.post(
+        f"/p/{patient_id}/inject",
+        data=injection_form(
+            csrf, form_key(pages, patient_id), site="upper-arm-left", injected_by="caregiver"
+        ),
+    )
     assert allowed.status_code == 303
     saved = pages.get(allowed.headers["location"]).text
     assert "Outer left upper arm" in saved
 
 
-def test_patient_logs_an_injection_on_the_body_map_and_sees_the_plan_move(page, live_server: LiveServer, demo: dict[str, DemoAccount]) -> None:  # type: ignore[no-untyped-def]
+def test_patient_logs_an_injection_on_the_body_map_and_sees_the_plan_move(
+    page, live_server: LiveServer, demo: dict[str, DemoAccount]
+) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, demo["patient"])
     page.get_by_role("link", name="Log this injection").click()
     assert page.get_by_label("Outer left upper arm").is_disabled()  # self-injection: no arm
