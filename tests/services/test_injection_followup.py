@@ -10,7 +10,6 @@ import pytest
 from ofacare.errors import NotFound
 from ofacare.services.diary import DiaryForm, record_diary_entry
 from ofacare.services.injection_followup import (
-    NO_REACTIONS,
     ReactionAnswer,
     find_reaction_check,
     get_reported_reactions,
@@ -63,7 +62,8 @@ def test_no_problems_is_kept_on_the_injection_and_ends_the_question(runtime, clo
     stored = record_reactions(
         runtime, world.patient, world.patient_id, ReactionAnswer(injection_id=injection_id)
     )
-    assert stored.reactions == [NO_REACTIONS]
+    assert stored.reactions == []
+    assert stored.reactions_checked_at is not None
     assert find_reaction_check(runtime, world.patient, world.patient_id) is None
 
 

@@ -110,7 +110,7 @@ def test_the_day_after_an_injection_no_problems_is_noted_and_not_asked_again(
     assert answer.status_code == 303
     home = pages.get(answer.headers["location"]).text
     assert "Noted: no problems" in home and "How did it go?" not in home
-    assert reactions_of(sqlite_runtime, injection_id) == ["none"]
+    assert reactions_of(sqlite_runtime, injection_id) == []
 
 
 def test_reported_reactions_are_triaged_in_the_diary_and_kept_on_the_injection(

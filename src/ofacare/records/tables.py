@@ -226,6 +226,8 @@ class Injection(Base):
     recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     out_of_fridge_at: Mapped[datetime | None]
     reactions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reactions_checked_at: Mapped[datetime | None]
+    """When the person answered "how did it go?" (with reactions or none) the day after."""
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 

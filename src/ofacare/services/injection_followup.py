@@ -3,9 +3,9 @@
 Injection reactions mostly start within a day of the injection (adverse.injection-reaction-timing),
 so the question comes on the patient's next local day. Reactions the person reports are also
 written in the symptom diary by the caller (services.diary.record_diary_entry), which triages them
-in the context of that injection; this module keeps them on the injection record, or keeps that
-there were none. Either answer, or any diary entry since the injection, means the question is
-not asked again.
+in the context of that injection; this module keeps them on the injection record with the time of
+the answer (`reactions_checked_at`, also set when there were none). Either answer, or any diary
+entry since the injection, means the question is not asked again.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from ofacare.services.patients import local_today
 from ofacare.services.prescriptions import find_last_injection
 from ofacare.services.runtime import Runtime
 
-NO_REACTIONS = "none"
-"""Stored as the injection's only reaction when the person said it went without problems."""
 ASKED_AFTER = timedelta(days=1)  # the question comes on the local day after the injection
 RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=36)]
 
@@ -64,7 +62,7 @@ def find_reaction_check(runtime: Runtime, actor: Actor, patient_id: str) -> Reac
         last = find_last_injection(session, patient_id)
         if last is None or local_today(patient, now) != last.given_on + ASKED_AFTER:
             return None
-        if last.reactions or _diary_since(session, last):
+        if last.reactions_checked_at or last.reactions or _diary_since(session, last):
             return None
         return ReactionCheck(last.id, last.dose_number, last.given_on, last.site)
 
@@ -90,7 +88,8 @@ def record_reactions(
                 f"injection id: '{answer.injection_id}' is not an injection of this patient.",
                 "List the patient's injections to see their ids.",
             )
-        injection.reactions = list(answer.reactions) or [NO_REACTIONS]
+        injection.reactions = list(answer.reactions)
+        injection.reactions_checked_at = now
         return injection
 
 

@@ -1,4 +1,4 @@
-"""reminder channel and the care team's clinical notes
+"""reminder channel, the care team's clinical notes, the day-after reaction check
 
 Revision ID: 0002
 Revises: 0001
@@ -22,6 +22,10 @@ def upgrade() -> None:
             sa.Column(
                 "reminder_channel", sa.String(length=20), server_default="email", nullable=False
             )
+        )
+    with op.batch_alter_table("injections") as batch:
+        batch.add_column(
+            sa.Column("reactions_checked_at", sa.DateTime(timezone=True), nullable=True)
         )
     op.create_table(
         "clinical_notes",
@@ -52,5 +56,7 @@ def downgrade() -> None:
     with op.batch_alter_table("clinical_notes") as batch:
         batch.drop_index(batch.f("ix_clinical_notes_patient_id"))
     op.drop_table("clinical_notes")
+    with op.batch_alter_table("injections") as batch:
+        batch.drop_column("reactions_checked_at")
     with op.batch_alter_table("patients") as batch:
         batch.drop_column("reminder_channel")
