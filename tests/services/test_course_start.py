@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ofacare.errors import NotAllowed
+from ofacare.errors import InvalidInput, NotAllowed
 from ofacare.records.tables import Patient, Prescription
 from ofacare.services.course_start import check_course_start, start_course
 from ofacare.services.prescriptions import PrescriptionForm
@@ -62,3 +62,10 @@ def test_only_the_care_team_checks_a_start(runtime, role):
     world = build_world(runtime)
     with pytest.raises(NotAllowed):
         check_course_start(runtime, getattr(world, role), world.patient_id, TODAY)
+
+
+def test_a_start_no_prescription_could_have_is_refused_naming_the_field(runtime):
+    world = build_world(runtime)
+    with pytest.raises(InvalidInput) as problem:
+        check_course_start(runtime, world.clinician, world.patient_id, TODAY + timedelta(days=800))
+    assert problem.value.message.startswith("start_on:")

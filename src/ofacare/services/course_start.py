@@ -14,9 +14,9 @@ from ofacare.records.tables import Prescription
 from ofacare.safety.screening import Readiness, ScreeningResult, screen
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import PatientChanges
-from ofacare.services.patients import change_patient
+from ofacare.services.patients import change_patient, local_today
 from ofacare.services.planning import load_treatment
-from ofacare.services.prescriptions import PrescriptionForm, create_prescription
+from ofacare.services.prescriptions import PrescriptionForm, check_start, create_prescription
 from ofacare.services.runtime import Runtime
 from ofacare.services.screening import build_profile
 
@@ -39,7 +39,11 @@ class StartCheck:
 def check_course_start(
     runtime: Runtime, actor: Actor, patient_id: str, start_on: date
 ) -> StartCheck:
-    """Run the pre-treatment checklist for a first dose on `start_on`; nothing is stored."""
+    """Run the pre-treatment checklist for a first dose on `start_on`; nothing is stored.
+
+    A date no prescription could start on is refused first, as `create_prescription` would.
+    """
+    now = runtime.now()
     with runtime.database.writing() as session:
         patient = open_patient(
             session,
@@ -47,8 +51,9 @@ def check_course_start(
             patient_id,
             permission=Permission.CLINICAL,
             action="checklist.read",
-            now=runtime.now(),
+            now=now,
         )
+        check_start(start_on, today=local_today(patient, now))
         result = screen(build_profile(session, patient, start_on=start_on), kb=runtime.kb)
         on_treatment = load_treatment(session, patient.id).first_dose_on is not None
         return StartCheck(start_on=start_on, result=result, on_treatment=on_treatment)

@@ -18,8 +18,11 @@ from ofacare.web.routes import (
     patient_schedule,
     patient_settings,
     patient_symptoms,
+    team_new_patient,
     team_panel,
     team_patient,
+    team_recording,
+    team_summary,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -34,7 +37,10 @@ ROUTERS = (
     patient_learn.router,
     patient_settings.router,
     team_panel.router,
+    team_new_patient.router,  # before team_patient: /team/patients/new is not a patient id
     team_patient.router,
+    team_recording.router,
+    team_summary.router,
     admin.router,
 )
 
