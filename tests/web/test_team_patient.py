@@ -125,7 +125,7 @@ def test_labs_over_time_are_charted_with_the_range_and_a_table(pages, nurse, ale
     text = pages.get(f"/team/patients/{alex}").text
     assert '<svg class="chart"' in text and 'role="img"' in text
     assert "Immunoglobulin G over time" in text
-    assert "Lab range 7-16" in text and "Trials&#39; lower limit 5.65 g/L" in text
+    assert "Lab range 7-16" in text and "Trials&#39; lower limit of normal, 5.65 g/L" in text
     assert "Below range" in text and "-3.8 g/L" in text  # the table beside the chart
     assert "<caption>Immunoglobulin G results</caption>" in text
 

@@ -25,11 +25,19 @@ CHARTED: dict[str, tuple[tuple[str, str], ...]] = {
 }
 """The tests charted, with the knowledge base's reference lines for each (fact id, unit)."""
 LINE_LABELS = {
-    "screening.igg-lower-limit-trials": N_("Trials' lower limit %(value)s"),
-    "screening.igm-lower-limit-trials": N_("Trials' lower limit %(value)s"),
-    "efficacy.b-cell-lln": N_("Lower limit of normal %(value)s"),
-    "efficacy.b-cell-threshold-10": N_("Deep depletion %(value)s"),
+    "screening.igg-lower-limit-trials": N_("Trials' lower limit of normal, %(value)s"),
+    "screening.igm-lower-limit-trials": N_("Trials' lower limit of normal, %(value)s"),
+    "efficacy.b-cell-lln": N_("Lower limit of normal, %(value)s"),
+    "efficacy.b-cell-threshold-10": N_("Deep depletion below %(value)s"),
 }
+"""What each reference line means, for the caption under the chart."""
+SHORT_LABELS = {
+    "screening.igg-lower-limit-trials": N_("Trials' LLN %(value)s"),
+    "screening.igm-lower-limit-trials": N_("Trials' LLN %(value)s"),
+    "efficacy.b-cell-lln": N_("LLN %(value)s"),
+    "efficacy.b-cell-threshold-10": N_("Deep <%(value)s"),
+}
+"""The same lines labelled inside the chart, where a label has about sixteen characters."""
 Say = Callable[[str], str]
 
 
@@ -41,6 +49,8 @@ class LabView:
     chart: Markup
     unit: str | None
     lines: tuple[Line, ...]
+    line_texts: tuple[str, ...]
+    """What each reference line means, in full, for the caption."""
     band: Band | None
     citations: tuple[CitationRef, ...]
 
@@ -66,7 +76,7 @@ def build_lab_views(
         if one.test.name in CHARTED:
             charted.append(_charted(one, kb=kb, reader=reader))
         else:
-            other.append(LabView(one, Markup(""), None, (), None, ()))
+            other.append(LabView(one, Markup(""), None, (), (), None, ()))
     return charted, other
 
 
@@ -80,9 +90,13 @@ def _charted(series: LabSeries, *, kb: KnowledgeBase, reader: Reader) -> LabView
         if p.lab.value is not None and (factor := factors.get(p.lab.unit or "")) is not None
     ]
     facts = CHARTED[series.test.name]
+    limits = [(fact, kb.number(fact, fact_unit), fact_unit) for fact, fact_unit in facts]
     lines = tuple(
-        Line(kb.number(fact, fact_unit), say(LINE_LABELS[fact]) % {"value": _n(kb, fact, unit)})
-        for fact, fact_unit in facts
+        Line(value, say(SHORT_LABELS[fact]) % {"value": f"{value:g}"}) for fact, value, _ in limits
+    )
+    texts = tuple(
+        say(LINE_LABELS[fact]) % {"value": f"{value:g} {fact_unit}"}
+        for fact, value, fact_unit in limits
     )
     band = _band(series, factors, say)
     chart = Chart(
@@ -99,13 +113,10 @@ def _charted(series: LabSeries, *, kb: KnowledgeBase, reader: Reader) -> LabView
         chart=line_chart(chart) if points else Markup(""),
         unit=unit,
         lines=lines,
+        line_texts=texts,
         band=band,
         citations=tuple(kb.citations(fact for fact, _ in facts)),
     )
-
-
-def _n(kb: KnowledgeBase, fact: str, unit: str) -> str:
-    return f"{kb.number(fact, unit):g} {unit}"
 
 
 def _band(series: LabSeries, factors: dict[str, float | None], say: Say) -> Band | None:
