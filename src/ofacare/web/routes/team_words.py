@@ -55,6 +55,8 @@ WORD_RESULTS = {
     "liver-panel": ("normal", "abnormal"),
 }
 """The two answers of each presence test the one-click forms offer."""
+TEST_LABEL = {"pregnancy": N_("Pregnancy test"), "liver-panel": N_("Liver tests")}
+"""How the one-click buttons name a test whose ofacare name is not what a clinician says."""
 RESULT_WORD = {
     "negative": N_("negative"),
     "positive": N_("positive"),
