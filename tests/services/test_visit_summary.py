@@ -59,3 +59,14 @@ def test_another_teams_patient_has_no_summary(runtime):
     world = build_world(runtime)
     with pytest.raises(NotFound):
         build_visit_summary(runtime, world.clinician, world.other_patient_id)
+
+
+def test_a_dose_record_that_cannot_be_planned_is_named_and_the_rest_still_reviewed(runtime):
+    world = build_world(runtime)
+    prescribe(runtime, world.patient_id, start=TODAY, taken_on=(TODAY - timedelta(days=3),))
+    review = get_patient_review(runtime, world.clinician, world.patient_id)
+    assert review.schedule is None
+    assert (
+        review.schedule_problem is not None and "before the start date" in review.schedule_problem
+    )
+    assert review.checklist.result.missing

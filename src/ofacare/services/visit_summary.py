@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ofacare.errors import Conflict, NotAllowed
+from ofacare.errors import Conflict, InvalidInput, NotAllowed
 from ofacare.knowledge.base import CitationRef
 from ofacare.records.tables import Alert, DiaryEntry, Patient, Prescription, User, Vaccination
 from ofacare.services.access import Actor, Permission, Role, open_patient
@@ -35,7 +35,9 @@ class PatientReview:
 
     patient: Patient
     schedule: Schedule | None
-    """None when no prescription is active."""
+    """None when no prescription is active (or the dose record cannot be planned)."""
+    schedule_problem: str | None
+    """Why the dose record cannot be planned (a dose before the start...), for the team to fix."""
     prescriptions: tuple[Prescription, ...]
     labs: tuple[LabSeries, ...]
     checklist: Checklist
@@ -76,13 +78,18 @@ def get_patient_review(runtime: Runtime, actor: Actor, patient_id: str) -> Patie
             "The patient's own pages show their plan, diary and results.",
         )
     patient = get_patient(runtime, actor, patient_id)
+    schedule: Schedule | None = None
+    problem: str | None = None
     try:
-        schedule: Schedule | None = get_schedule(runtime, actor, patient_id, count=TIMELINE_DOSES)
+        schedule = get_schedule(runtime, actor, patient_id, count=TIMELINE_DOSES)
     except Conflict:  # no active prescription: no plan yet
-        schedule = None
+        pass
+    except InvalidInput as exc:  # the rest of the record is still worth reviewing
+        problem = f"{exc.message} {exc.hint}".strip()
     return PatientReview(
         patient=patient,
         schedule=schedule,
+        schedule_problem=problem,
         prescriptions=tuple(list_prescriptions(runtime, actor, patient_id)),
         labs=tuple(list_lab_series(runtime, actor, patient_id)),
         checklist=get_checklist(runtime, actor, patient_id),
