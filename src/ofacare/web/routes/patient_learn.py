@@ -7,6 +7,7 @@ person, not a measurement of them, and it says so beside each chart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -193,41 +194,11 @@ def _course(document: dict[str, Any], frame: PatientFrame) -> CourseView:
     as_of = date.fromisoformat(document["as_of"])
     dates = [start + timedelta(days=d) for d in document["days"]]
     lines = [line for line in document["lines"] if line["fact"] in LINE_LABELS]
-    bcells = Chart(
-        title=_("B cells in the model, from your injection dates"),
-        description=_(
-            "Modelled B cells per microlitre of blood, on a scale where each step is ten times "
-            "the one below, with lines at %(lines)s cells per microlitre. The table below gives "
-            "the numbers."
-        )
-        % {"lines": _(" and ").join(f"{line['cells_per_ul']:g}" for line in lines)},
-        series=_split(dates, document["b_cells"], as_of, _("B cells so far"), _("B cells ahead")),
-        y_label=_("cells/µL"),
-        lines=[
-            Line(
-                line["cells_per_ul"],
-                _(LINE_LABELS[line["fact"]]) % {"n": f"{line['cells_per_ul']:g}"},
-            )
-            for line in lines
-        ],
-        log_y=True,
-    )
-    conc = Chart(
-        title=_("Medicine in the blood in the model, from your injection dates"),
-        description=_(
-            "Modelled amount of medicine per litre of blood: it rises after each pen and falls "
-            "before the next. The table below gives the numbers."
-        ),
-        series=_split(
-            dates, document["conc_total_mg_per_l"], as_of, _("Medicine so far"), _("Medicine ahead")
-        ),
-        y_label=_("mg/L"),
-    )
     days_below = document.get("days_below", {})
     return CourseView(
         as_of=as_of,
-        b_cell_chart=line_chart(bcells, x_label=_("Date")),
-        conc_chart=line_chart(conc, x_label=_("Date")),
+        b_cell_chart=line_chart(_b_cell_chart(document, dates, as_of, lines, _), x_label=_("Date")),
+        conc_chart=line_chart(_conc_chart(document, dates, as_of, _), x_label=_("Date")),
         thresholds=[
             Threshold(
                 THRESHOLD_KINDS[line["fact"]],
@@ -242,6 +213,51 @@ def _course(document: dict[str, Any], frame: PatientFrame) -> CourseView:
             DoseDrawn(d["number"], date.fromisoformat(d["date"]), bool(d["taken"]))
             for d in document["doses"]
         ],
+    )
+
+
+def _b_cell_chart(
+    document: dict[str, Any],
+    dates: list[date],
+    as_of: date,
+    lines: list[dict[str, Any]],
+    _: Callable[[str], str],
+) -> Chart:
+    values = _(" and ").join(f"{line['cells_per_ul']:g}" for line in lines)
+    return Chart(
+        title=_("B cells in the model, from your injection dates"),
+        description=_(
+            "Modelled B cells per microlitre of blood, on a scale where each step is ten times "
+            "the one below, with lines at %(lines)s cells per microlitre. The table below gives "
+            "the numbers."
+        )
+        % {"lines": values},
+        series=_split(dates, document["b_cells"], as_of, _("B cells so far"), _("B cells ahead")),
+        y_label=_("cells/µL"),
+        lines=[
+            Line(
+                line["cells_per_ul"],
+                _(LINE_LABELS[line["fact"]]) % {"n": f"{line['cells_per_ul']:g}"},
+            )
+            for line in lines
+        ],
+        log_y=True,
+    )
+
+
+def _conc_chart(
+    document: dict[str, Any], dates: list[date], as_of: date, _: Callable[[str], str]
+) -> Chart:
+    return Chart(
+        title=_("Medicine in the blood in the model, from your injection dates"),
+        description=_(
+            "Modelled amount of medicine per litre of blood: it rises after each pen and falls "
+            "before the next. The table below gives the numbers."
+        ),
+        series=_split(
+            dates, document["conc_total_mg_per_l"], as_of, _("Medicine so far"), _("Medicine ahead")
+        ),
+        y_label=_("mg/L"),
     )
 
 
