@@ -210,7 +210,7 @@ def access_page(
     )
 
 
-@router.get("/p/{patient_id}/settings/export/fhir")
+@router.get("/p/{patient_id}/settings/record.fhir.json")
 def export_fhir(request: Request, patient_id: str) -> Response:
     """The whole record as a FHIR R4 Bundle, saved as a file."""
     frame = open_settings(request, patient_id)
@@ -227,7 +227,7 @@ def export_fhir(request: Request, patient_id: str) -> Response:
     )
 
 
-@router.get("/p/{patient_id}/settings/export/csv")
+@router.get("/p/{patient_id}/settings/record.zip")
 def export_csv(request: Request, patient_id: str) -> Response:
     """Injections, diary, labs and vaccinations as CSV files in one zip."""
     frame = open_settings(request, patient_id)
