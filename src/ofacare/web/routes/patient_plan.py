@@ -36,6 +36,8 @@ LIVE_ANSWERS = {"yes": True, "no": False, "unsure": True}
 """Not sure whether a vaccine is live: check it as live, the stricter rule."""
 STORAGE_FACTS = (
     "storage.refrigerate",
+    "storage.travel-hand-luggage",
+    "storage.travel-cool-bag",
     "storage.keep-in-carton",
     "storage.room-temperature-days",
     "storage.room-temperature-max-celsius",
@@ -60,6 +62,8 @@ class TravelFacts:
     once: str
     keep_in_box: str
     never_freeze: str
+    hand_luggage: str
+    cool_bag: str
     any_time_of_day: str
     missed_dose: str
     citations: list[CitationRef]
@@ -146,6 +150,8 @@ def _travel(
         once=kb.statement("storage.room-temperature-once"),
         keep_in_box=kb.statement("storage.keep-in-carton"),
         never_freeze=kb.statement("storage.do-not-freeze"),
+        hand_luggage=kb.statement("storage.travel-hand-luggage"),
+        cool_bag=kb.statement("storage.travel-cool-bag"),
         any_time_of_day=kb.statement("dosing.any-time-of-day"),
         missed_dose=kb.statement("dosing.missed-dose"),
         citations=kb.citations((*STORAGE_FACTS, *DOSE_DAY_FACTS)),
