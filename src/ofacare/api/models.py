@@ -33,6 +33,8 @@ class PatientOut(Out):
     country: str
     timezone: str
     reminder_time: time
+    reminder_channel: str
+    """How reminders reach the patient: email, calendar (the feed only) or none."""
     email: str | None
     phone: str | None
     ms_type: str
