@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
 
 from ofacare.api.app import create_app
 from ofacare.config import Settings
@@ -108,8 +109,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     """Debian's Chromium, headless, driven by Playwright (no browser download)."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
@@ -149,8 +148,12 @@ def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
         })"""
     )
     serious = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
         for v in result["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
