@@ -98,10 +98,10 @@ def _patient_pages(browser, url: str, account: DemoAccount) -> None:  # type: ig
         page.goto(base + path)
         _shoot(page, name)
     page.goto(base + "/symptoms")
-    page.get_by_label("What is happening?", exact=False).first.fill(
+    page.get_by_label("What do you feel?", exact=False).fill(
         "My lips are swelling and I cannot breathe properly"
     )
-    page.get_by_role("button", name="Check").first.click()
+    page.get_by_role("button", name="Check my symptoms").click()
     _shoot(page, "patient-symptom-emergency", full=False)
     page.context.close()
 
