@@ -48,3 +48,23 @@ class TooManyAttempts(OfacareError):
 
 class Conflict(OfacareError):
     """The request clashes with what is stored (an idempotency key reused for other content)."""
+
+
+HTTP_STATUS: tuple[tuple[type[OfacareError], int], ...] = (
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (NotSignedIn, 401),
+    (NotAllowed, 403),
+    (Conflict, 409),
+    (TooManyAttempts, 429),
+)
+"""The HTTP status the doors (API and pages) answer each kind of error with; others are 500."""
+
+
+def http_status(error: OfacareError) -> int:
+    """The status for `error`: 422 for bad input, 404 for a missing thing, ..., else 500.
+
+    >>> http_status(NotFound("x.missing", "gone"))
+    404
+    """
+    return next((status for kind, status in HTTP_STATUS if isinstance(error, kind)), 500)

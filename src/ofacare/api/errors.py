@@ -14,33 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from ofacare.errors import (
-    Conflict,
-    InvalidInput,
-    KnowledgeDataError,
-    NotAllowed,
-    NotFound,
-    NotSignedIn,
-    OfacareError,
-    TooManyAttempts,
-)
+from ofacare.errors import NotSignedIn, OfacareError, TooManyAttempts, http_status
 from ofacare.interop.fhir import MissingFhirData, UnreadableFhirData
 from ofacare.services.forms import describe_problem
 from ofacare.web.route import not_found_page, wants_page
 
 log = logging.getLogger(__name__)
 
-STATUS: tuple[tuple[type[OfacareError], int], ...] = (
-    (InvalidInput, 422),
-    (UnreadableFhirData, 422),
-    (MissingFhirData, 422),
-    (NotFound, 404),
-    (NotSignedIn, 401),
-    (NotAllowed, 403),
-    (Conflict, 409),
-    (TooManyAttempts, 429),
-    (KnowledgeDataError, 500),
-)
+FHIR_PROBLEMS = (UnreadableFhirData, MissingFhirData)
+"""A Bundle ofacare cannot read is bad input (422), like any other."""
 HTTP_CODES = {
     401: "auth.not-signed-in",
     403: "access.not-allowed",
@@ -67,8 +49,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _ofacare_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OfacareError)
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), None)
-    if status is None or status >= 500:
+    status = 422 if isinstance(exc, FHIR_PROBLEMS) else http_status(exc)
+    if status >= 500:
         return await _unexpected_error(request, exc)
     headers = None
     if isinstance(exc, TooManyAttempts):

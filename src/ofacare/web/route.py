@@ -16,29 +16,13 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ofacare.errors import (
-    Conflict,
-    InvalidInput,
-    NotAllowed,
-    NotFound,
-    NotSignedIn,
-    OfacareError,
-    TooManyAttempts,
-)
+from ofacare.errors import OfacareError, http_status
 from ofacare.services.forms import describe_problem
 from ofacare.web.rendering import render
 from ofacare.web.session import SignInNeeded, find_viewer, new_request_id
 
 log = logging.getLogger(__name__)
 
-PAGE_STATUS: tuple[tuple[type[OfacareError], int], ...] = (
-    (InvalidInput, 422),
-    (NotFound, 404),
-    (NotSignedIn, 401),
-    (NotAllowed, 403),
-    (Conflict, 409),
-    (TooManyAttempts, 429),
-)
 TITLES = {
     403: "You cannot open this page",
     404: "Page not found",
@@ -71,7 +55,7 @@ class PageRoute(APIRoute):
 
 
 def ofacare_error_page(request: Request, exc: OfacareError) -> Response:
-    status = next((s for kind, s in PAGE_STATUS if isinstance(exc, kind)), 500)
+    status = http_status(exc)
     if status == 401:
         return sign_in_redirect(request)
     if status == 500:
