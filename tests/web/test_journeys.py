@@ -58,3 +58,36 @@ def test_a_caregiver_is_invited_sets_up_their_account_and_logs_a_dose_in_the_arm
     third = [i for i in logged if i.dose_number == 3 and i.patient_id == home.rsplit("/", 1)[1]]
     assert len(third) == 1
     assert (third[0].site, third[0].injected_by) == ("upper-arm-left", "caregiver")
+
+
+def test_a_patient_signs_in_and_logs_a_dose_with_the_keyboard_alone_seeing_where_focus_is(
+    page,  # type: ignore[no-untyped-def]
+    live_server: LiveServer,
+    demo: dict[str, DemoAccount],
+) -> None:
+    account = demo["patient"]
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to content"
+    page.get_by_label("Email address").focus()
+    page.keyboard.type(account.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(account.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/p/*")
+
+    for _ in range(40):  # Tab along the page to the first "Log this injection" control
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent || ''").strip()
+        if focused.startswith("Log this injection"):
+            break
+    else:
+        raise AssertionError("the overdue banner's button cannot be reached with Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Log an injection").wait_for()
+    page.get_by_role("button", name="Save injection").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Saved").wait_for()
+    assert "Next: dose 4" in page.content()
