@@ -45,7 +45,7 @@ def serve_command(
             add_demo_history(runtime)
         _print_demo_accounts(accounts)
     start_daily_sweep(runtime)
-    print(f"ofacare on http://{host}:{port} (open it to sign in; API docs at /docs; Ctrl-C stops it)")
+    print(f"ofacare on http://{host}:{port} (sign in there; API docs at /docs; Ctrl-C stops it)")
     uvicorn.run(
         "ofacare.api.main:build_app", factory=True, host=host, port=port, workers=workers,
         log_level="warning", proxy_headers=True,
