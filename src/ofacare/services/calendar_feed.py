@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -19,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from ofacare.errors import NotFound
 from ofacare.interop.calendar import PRODID, build_calendar
-from ofacare.records.tables import AuditEntry, Patient
+from ofacare.records.tables import AuditEntry, Patient, Prescription
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.accounts import hash_secret
 from ofacare.services.prescriptions import find_active_prescription
 from ofacare.services.runtime import Runtime
-from ofacare.services.schedule import compute_course_plan, rules_for
+from ofacare.services.schedule import DEFAULT_COUNT, compute_course_plan, rules_for
 
 FEED_ROLE = "feed"
 TOKEN_BYTES = 32
@@ -94,18 +95,31 @@ def read_feed(runtime: Runtime, token: str, *, address: str | None) -> bytes:
         prescription = find_active_prescription(session, patient.id)
         if prescription is None:
             return _empty_calendar()  # no course: the subscribed calendar empties, not errors
-        plan = compute_course_plan(
-            session, patient, prescription=prescription, now=now, kb=runtime.kb
-        )
-        calendar = build_calendar(
-            plan,
-            at=patient.reminder_time,
-            tz=ZoneInfo(patient.timezone),
-            stamp=now,
-            rules=rules_for(runtime.kb),
-        )
-        data: bytes = calendar.to_ical()
-        return data
+        return build_patient_calendar(session, runtime, patient, prescription, now=now)
+
+
+def build_patient_calendar(
+    session: Session,
+    runtime: Runtime,
+    patient: Patient,
+    prescription: Prescription,
+    *,
+    now: datetime,
+    count: int = DEFAULT_COUNT,
+) -> bytes:
+    """The course's doses as iCalendar bytes, at the patient's reminder time and timezone."""
+    plan = compute_course_plan(
+        session, patient, prescription=prescription, now=now, kb=runtime.kb, count=count
+    )
+    calendar = build_calendar(
+        plan,
+        at=patient.reminder_time,
+        tz=ZoneInfo(patient.timezone),
+        stamp=now,
+        rules=rules_for(runtime.kb),
+    )
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def feed_url(base_url: str, token: str) -> str:

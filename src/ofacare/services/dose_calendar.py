@@ -7,16 +7,10 @@ doses not yet taken, at the patient's reminder time in their timezone, with remi
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from ofacare.interop.calendar import build_calendar
 from ofacare.services.access import Actor, Permission, open_patient
+from ofacare.services.calendar_feed import build_patient_calendar
 from ofacare.services.runtime import Runtime
-from ofacare.services.schedule import (
-    compute_course_plan,
-    require_active_prescription,
-    rules_for,
-)
+from ofacare.services.schedule import require_active_prescription
 
 DOWNLOAD_COUNT = 24  # two years of doses: a file is a snapshot, the feed keeps itself current
 
@@ -34,23 +28,9 @@ def download_calendar(runtime: Runtime, actor: Actor, patient_id: str) -> bytes:
             now=now,
         )
         prescription = require_active_prescription(session, patient)
-        plan = compute_course_plan(
-            session,
-            patient,
-            prescription=prescription,
-            now=now,
-            kb=runtime.kb,
-            count=DOWNLOAD_COUNT,
+        return build_patient_calendar(
+            session, runtime, patient, prescription, now=now, count=DOWNLOAD_COUNT
         )
-        calendar = build_calendar(
-            plan,
-            at=patient.reminder_time,
-            tz=ZoneInfo(patient.timezone),
-            stamp=now,
-            rules=rules_for(runtime.kb),
-        )
-        data: bytes = calendar.to_ical()
-        return data
 
 
 def has_feed(runtime: Runtime, actor: Actor, patient_id: str) -> bool:

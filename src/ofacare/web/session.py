@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import Response
 
 from ofacare.errors import NotAllowed
 from ofacare.services.access import Actor, Role
-from ofacare.services.accounts import find_session_actor
+from ofacare.services.accounts import SignedIn, find_session_actor
 from ofacare.services.runtime import Runtime
 
 SESSION_COOKIE = "ofacare_session"
@@ -37,6 +38,19 @@ class Viewer:
     @property
     def role(self) -> Role:
         return self.actor.role
+
+
+def set_session_cookie(response: Response, signed: SignedIn, runtime: Runtime) -> None:
+    """The HttpOnly session cookie of a new sign-in (pages and API share it)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.session_token,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.secure_cookies,
+        max_age=runtime.settings.session_hours * 3600,
+        path="/",
+    )
 
 
 def get_runtime(request: Request) -> Runtime:

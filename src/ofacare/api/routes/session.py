@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from ofacare.api.auth import CurrentActor, RuntimeDep, client_address
 from ofacare.api.models import ERROR_RESPONSES, Out
 from ofacare.services import accounts
-from ofacare.web.session import SESSION_COOKIE
+from ofacare.web.session import SESSION_COOKIE, set_session_cookie
 
 router = APIRouter(tags=["session"], responses=ERROR_RESPONSES)
 
@@ -58,15 +58,7 @@ def sign_in(
     signed = accounts.sign_in(
         runtime, email=body.email, password=body.password, address=client_address(request)
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed.session_token,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.secure_cookies,
-        max_age=runtime.settings.session_hours * 3600,
-        path="/",
-    )
+    set_session_cookie(response, signed, runtime)
     return SessionOut(
         user_id=signed.actor.user_id,
         role=signed.actor.role.value,

@@ -24,6 +24,7 @@ from ofacare.web.session import (
     get_runtime,
     read_form,
     require_viewer,
+    set_session_cookie,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -91,16 +92,7 @@ async def sign_in(request: Request) -> Response:
             errors={GENERAL: f"{exc.message} {exc.hint}".strip()},
         )
     response = RedirectResponse(values["next"], status_code=303)
-    runtime = get_runtime(request)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed.session_token,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.secure_cookies,
-        max_age=runtime.settings.session_hours * 3600,
-        path="/",
-    )
+    set_session_cookie(response, signed, get_runtime(request))
     return response
 
 
