@@ -67,17 +67,8 @@ def invite_caregiver(
 
 
 def list_caregivers(runtime: Runtime, actor: Actor, patient_id: str) -> list[CaregiverLink]:
-    with runtime.database.writing() as session:
-        open_patient(
-            session,
-            actor,
-            patient_id,
-            permission=Permission.OWN,
-            action="caregiver.list",
-            now=runtime.now(),
-        )
-        query = select(CaregiverLink).where(CaregiverLink.patient_id == patient_id)
-        return list(session.scalars(query.order_by(CaregiverLink.created_at)))
+    """The patient's caregiver links and invitations, oldest first."""
+    return [entry.link for entry in list_caregiver_entries(runtime, actor, patient_id)]
 
 
 def revoke_caregiver(
