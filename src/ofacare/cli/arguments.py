@@ -129,3 +129,9 @@ def read_json(path: Path, *, field: str) -> Any:
             f"{exc.msg}).",
             "Check the file against the example in docs/screening.md.",
         ) from None
+    except RecursionError:  # json gives up on nesting deeper than Python's recursion limit
+        raise InvalidInput(
+            "input.bad-json",
+            f"{field}: '{path}' nests arrays or objects too deeply to read.",
+            "Check the file against the example in docs/screening.md.",
+        ) from None
