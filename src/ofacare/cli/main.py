@@ -9,6 +9,7 @@ import typer
 from typer.exceptions import TyperException
 
 from ofacare.cli.ask import ask_command
+from ofacare.cli.backup import backup_command, restore_command
 from ofacare.cli.calendar import calendar_command
 from ofacare.cli.cds import cds_app
 from ofacare.cli.facts import facts_app
@@ -46,6 +47,8 @@ app.add_typer(simulate_app, name="simulate")
 app.command("serve")(serve_command)
 app.command("sweep")(sweep_command)
 app.add_typer(db_app, name="db")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 _debug = {"on": False}
 
