@@ -7,14 +7,30 @@ value; extra fields are allowed and kept out of the rules.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ofacare.errors import InvalidInput
 from ofacare.safety.lab_tests import LabTest, find_lab_test
 
 MsType = Literal["CIS", "RRMS", "active-SPMS", "non-active-SPMS", "PPMS"]
+# Dates a record can hold: nobody alive was born before 1900, and the rules add weeks to dates,
+# which must stay inside Python's calendar (year 1..9999).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+MAX_SHOWN = 80  # characters of a bad value quoted in a message
+
+
+def _plausible(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"is not a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A laboratory number: finite and not negative (a concentration, a count, an activity)."""
 
 
 class _Model(BaseModel):
@@ -26,12 +42,12 @@ class LabResult(_Model):
 
     test: str = Field(min_length=1)
     result: str | None = None
-    value: float | None = None
+    value: Amount | None = None
     unit: str | None = None
-    on: date
-    reference_low: float | None = None
+    on: Day
+    reference_low: Amount | None = None
     """The lower limit of normal the laboratory gave with the result, in `unit`."""
-    reference_high: float | None = None
+    reference_high: Amount | None = None
 
     @field_validator("test")
     @classmethod
@@ -52,20 +68,20 @@ class Vaccination(_Model):
 
     name: str = Field(min_length=1)
     live: bool
-    on: date
+    on: Day
 
 
 class ScreeningProfile(_Model):
     """What the screening rules need to know before the first dose."""
 
-    birth_date: date
+    birth_date: Day
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     can_become_pregnant: bool = False
     pregnant: bool = False
     breastfeeding: bool = False
     country: str = Field(default="US", min_length=2, max_length=2)
     ms_type: MsType
-    planned_start_on: date
+    planned_start_on: Day
     labs: tuple[LabResult, ...] = ()
     vaccinations: tuple[Vaccination, ...] = ()
     active_infection: bool = False
@@ -77,7 +93,7 @@ class ScreeningProfile(_Model):
     @field_validator("country")
     @classmethod
     def _upper_country(cls, value: str) -> str:
-        if not value.isalpha():
+        if not (value.isascii() and value.isalpha()):
             raise ValueError("must be a two-letter country code such as US, GB or DE")
         return value.upper()
 
@@ -102,9 +118,9 @@ class TreatmentStatus(_Model):
     """What the monitoring rules need during treatment: dates, infection, recent labs, signs."""
 
     country: str = Field(default="US", min_length=2, max_length=2)
-    as_of: date
-    last_dose_on: date | None = None
-    next_dose_on: date | None = None
+    as_of: Day
+    last_dose_on: Day | None = None
+    next_dose_on: Day | None = None
     active_infection: bool = False
     labs: tuple[LabResult, ...] = ()
     signs: tuple[Sign, ...] = ()
@@ -153,10 +169,12 @@ def _parse(model: type[Parsed], raw: Any, *, what: str, doc: str) -> Parsed:
                 f"{what} field '{field}' is missing.",
                 f"See {doc} for the format.",
             ) from exc
-        shown = problem.get("input")
+        shown = repr(problem.get("input"))
+        if len(shown) > MAX_SHOWN:
+            shown = shown[: MAX_SHOWN - 3] + "..."
         raise InvalidInput(
             f"input.bad-{what}",
-            f"{what} field '{field}': {shown!r} {_reason(problem['msg'])}.",
+            f"{what} field '{field}': {shown} {_reason(problem['msg'])}.",
             f"See {doc} for the format.",
         ) from exc
 
