@@ -6,12 +6,14 @@ that outgrow one file. The same Alembic migrations build both.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -93,9 +95,33 @@ def alembic_config(url: str) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (creating it from empty)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for Alembic; on SQLite, foreign keys are off meanwhile.
+
+    SQLite migrations rebuild a table by copying it and dropping the old one; with foreign keys
+    on, that drop cascade-deletes every child row (rebuilding `patients` took every injection
+    with it). The keys are checked before the commit and turned back on afterwards.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw: Any = connection.connection.driver_connection  # a pragma in a transaction is ignored
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check") if sqlite else None
+                if broken is not None and (rows := broken.fetchall()):
+                    raise RuntimeError(f"a migration broke foreign keys: {rows[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def is_empty(engine: Engine) -> bool:
