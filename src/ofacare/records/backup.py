@@ -188,8 +188,18 @@ def _refuse_unless_forced(existing: int, *, force: bool, shown: str) -> None:
 
 
 def _keep_aside(url: str, aside: Path, *, now: datetime, tools: PgTools | None) -> Path:
+    aside = _unused(aside)
     create_backup(url, output=aside, created_at=now, tools=tools)
     return aside
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path` with -2, -3... added when a restore within the same second took it."""
+    candidate, number = path, 1
+    while candidate.exists() or manifest_path(candidate).exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def _result(
