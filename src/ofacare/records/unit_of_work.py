@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from ofacare.records.database import writer_engine
+from ofacare.records.database import SQLITE_BUSY_TIMEOUT_MS, writer_engine
+
+WRITE_TURN_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
 
 
 class Database:
@@ -16,12 +19,17 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = writer_engine(engine)
+        # SQLite lets one writer in at a time and the others poll, sleeping up to 100 ms between
+        # tries (its busy handler), which made queued writers wait far longer than the writer
+        # before them took. This process's writers take turns on a lock instead, handed over the
+        # moment a unit of work ends; other processes still queue on the busy timeout.
+        self._write_turn = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     def reading(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
     def writing(self) -> UnitOfWork:
-        return UnitOfWork(self._writer)
+        return UnitOfWork(self._writer, turn=self._write_turn)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -30,13 +38,20 @@ class Database:
 class UnitOfWork:
     """A session whose changes become durable together, or not at all."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, turn: threading.RLock | None = None) -> None:
         self._engine = engine
+        self._turn = turn
         self.session: Session
 
     def __enter__(self) -> Session:
-        self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
-        self.session.begin()
+        if self._turn is not None and not self._turn.acquire(timeout=WRITE_TURN_SECONDS):
+            self._turn = None  # past the busy timeout: SQLite's own waiting decides, as before
+        try:
+            self.session = Session(self._engine, expire_on_commit=False, autoflush=True)
+            self.session.begin()
+        except BaseException:
+            self._end_turn()
+            raise
         return self.session
 
     def __exit__(
@@ -51,4 +66,23 @@ class UnitOfWork:
             else:
                 self.session.rollback()
         finally:
-            self.session.close()
+            try:
+                self.session.close()
+            finally:
+                self._end_turn()
+
+    def _end_turn(self) -> None:
+        if self._turn is not None:
+            self._turn.release()
+            self._turn = None
+
+
+def lock_name(session: Session, name: str) -> None:
+    """Hold a lock on `name` until the transaction ends: transactions naming it run in turn.
+
+    PostgreSQL takes a transaction-scoped advisory lock (two names may share one of its 2^64
+    slots, which only makes them wait for each other). SQLite needs nothing: its writing units of
+    work already run one at a time (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))

@@ -1,7 +1,8 @@
 """Idempotency keys: a retried create returns the record made the first time, never a second one.
 
 The key is remembered in the same transaction as the record it created, so either both are stored
-or neither is.
+or neither is. Two requests with one key that arrive together run in turn (claim_key), so the
+second finds what the first made instead of failing on the key's primary key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ofacare.errors import Conflict, InvalidInput
 from ofacare.records.tables import IdempotentRequest, Patient
+from ofacare.records.unit_of_work import lock_name
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.runtime import Runtime
 
@@ -40,10 +42,21 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
+def claim_key(session: Session, actor: Actor, key: str | None) -> None:
+    """Wait here while another transaction holding the same key is open; hold it until the end.
+
+    Without this, on PostgreSQL two requests with one key both find no earlier record, both
+    create one, and the second fails on the key's primary key (a 500) once the first commits.
+    """
+    if key is not None:
+        lock_name(session, f"idempotency-key\n{actor.user_id}\n{key}")
+
+
 def find_replay(session: Session, actor: Actor, key: str | None, digest: str) -> str | None:
     """The id of the record this key created before, or None for a new key."""
     if key is None:
         return None
+    claim_key(session, actor, key)  # a no-op when open_create claimed it already
     row = session.get(IdempotentRequest, (actor.user_id, key))
     if row is None:
         return None
@@ -104,6 +117,9 @@ def open_create(
 ) -> CreateRequest:
     """Open the patient for a create (access check and audit entry), lock its row when writes
     must be handed out in turn, and find what an earlier request with the same key made."""
+    # The key before the patient's row, always in this order, so that two creates sharing a key
+    # (or a patient) cannot each hold the lock the other waits for.
+    claim_key(session, actor, key)
     patient = open_patient(
         session, actor, patient_id, permission=permission, action=action, now=runtime.now()
     )
