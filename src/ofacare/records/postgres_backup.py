@@ -35,6 +35,8 @@ from ofacare.records.postgres_tools import (
     target_for,
 )
 
+LOCK_TIMEOUT = "30s"
+
 
 def dump_postgres(url: str, output: Path, tools: PgTools) -> Contents:
     """Write a pg_dump archive of the database to `output` (atomically) and count its rows."""
@@ -100,7 +102,8 @@ def restore_postgres(
     assert tools.pg_restore is not None and tools.psql is not None, "check_postgres_backup first"
     target = target_for(url)
     existing = set(read_postgres_contents(url).row_counts)
-    header = "BEGIN;\n" + "".join(
+    # A service still holding a table waits this long, then the restore fails with nothing changed.
+    header = f"BEGIN;\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n" + "".join(
         f'DROP TABLE IF EXISTS "{table}" CASCADE;\n'
         for table in sorted(existing & ofacare_tables())
     )

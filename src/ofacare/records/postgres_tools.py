@@ -61,7 +61,9 @@ def target_for(url: str) -> PgTarget:
     environment = dict(os.environ)
     if parsed.password is not None:
         environment["PGPASSWORD"] = str(parsed.password)
-    uri = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set() ignores None, so the password is dropped through the named tuple itself.
+    bare = parsed._replace(drivername="postgresql", password=None)
+    uri = bare.render_as_string(hide_password=False)
     return PgTarget(uri=uri, environment=environment, shown=parsed.render_as_string())
 
 
