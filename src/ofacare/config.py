@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Send cookies only over HTTPS (turn on behind TLS) and add Strict-Transport-Security."""
 
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    """Largest request body read (bytes); a larger one is refused with 413 before any route."""
+
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1)
     """Failed sign-ins per account or per address within the window before sign-in pauses."""

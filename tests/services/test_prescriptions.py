@@ -8,8 +8,8 @@ import pytest
 
 from ofacare.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ofacare.services.injections import InjectionForm, log_injection
+from ofacare.services.patients import MAX_START_AHEAD
 from ofacare.services.prescriptions import (
-    MAX_START_AHEAD,
     PrescriptionChanges,
     PrescriptionForm,
     change_prescription,

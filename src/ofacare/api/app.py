@@ -8,6 +8,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, FastAPI
 
 from ofacare.api.errors import install_error_handlers
+from ofacare.api.limits import install_body_limits
 from ofacare.api.routes import (
     admin,
     alerts,
@@ -90,6 +91,7 @@ def create_app(
     app.mount("/cds-services", _cds_app(runtime, clock))
     install_pages(app)
     install_error_handlers(app)
+    install_body_limits(app, max_body_bytes=runtime.settings.max_body_bytes)
     install_security_headers(app, secure=runtime.settings.secure_cookies)
     return app
 

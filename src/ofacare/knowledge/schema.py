@@ -16,7 +16,7 @@ SOURCE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 KNOWN_UNITS = frozenset(
     {"mg", "mL", "mg/mL", "day", "week", "month", "minute", "hour", "year",
      "celsius", "fahrenheit", "cm", "percent", "count", "cells/uL", "g/L", "ratio",
-     "kDa", "mg/L", "ug*h/mL", "mg*day/L"}
+     "kDa", "mg/L", "ug*h/mL", "mg*day/L", "U/L", "umol/L"}
 )  # fmt: skip
 
 

@@ -14,9 +14,9 @@ from ofacare.records.tables import Prescription
 from ofacare.safety.screening import Readiness, ScreeningResult, screen
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import PatientChanges
-from ofacare.services.patients import change_patient, local_today
+from ofacare.services.patients import change_patient, check_start, local_today
 from ofacare.services.planning import load_treatment
-from ofacare.services.prescriptions import PrescriptionForm, check_start, create_prescription
+from ofacare.services.prescriptions import PrescriptionForm, create_prescription
 from ofacare.services.runtime import Runtime
 from ofacare.services.screening import build_profile
 

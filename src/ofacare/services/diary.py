@@ -101,7 +101,7 @@ def record_diary_entry(
         if request.replayed is not None:
             return DiaryAnswer(_get_entry(session, patient_id, request.replayed), phone)
         recorded_at = form.recorded_at or now
-        check_happened("recorded_at", recorded_at, now=now)
+        check_happened("recorded_at", recorded_at, now=now, patient=patient)
         timing = _last_injection_timing(session, patient, at=recorded_at)
         result = triage(
             _description(form),

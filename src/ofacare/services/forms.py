@@ -7,21 +7,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, time
+from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from babel import Locale
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from ofacare.safety.profile import MsType
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the tz database that name no place: the machine's own zone and placeholders."""
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+"""Babel's two-letter territories that are not countries (regions, pseudo-locales)."""
+CONTROL_CHARACTERS = frozenset(chr(n) for n in (*range(32), 127)) - {"\t", "\n", "\r"}
+"""Never typed by a person; NUL is also refused by PostgreSQL in text."""
 _ZONES: frozenset[str] | None = None
 
 
 def _known_timezone(name: str) -> str:
     global _ZONES  # noqa: PLW0603  (read once: listing the zones walks the tz database)
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
+        _ZONES = frozenset(available_timezones()) - NOT_PLACES
     if name not in _ZONES:
         raise ValueError("is not an IANA timezone name such as Europe/London or America/New_York")
     try:
@@ -31,10 +46,28 @@ def _known_timezone(name: str) -> str:
     return name
 
 
+@cache
+def country_codes() -> frozenset[str]:
+    """The ISO 3166 two-letter codes of countries (and territories) people live in."""
+    codes = {str(code) for code in Locale.parse("en").territories}
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
+
+
 def _country(code: str) -> str:
     if len(code) != 2 or not code.isalpha():
         raise ValueError("must be a two-letter country code such as US, GB or DE")
+    if code.upper() not in country_codes():
+        raise ValueError("is not an ISO country code; use one such as US, GB or DE")
     return code.upper()
+
+
+def check_no_control_characters(value: object) -> object:
+    """Refuse text holding control characters (a NUL, a bell...), in a string or a list of them."""
+    texts = value if isinstance(value, tuple | list) else (value,)
+    for text in texts:
+        if isinstance(text, str) and not CONTROL_CHARACTERS.isdisjoint(text):
+            raise ValueError("holds a control character (such as NUL); send plain text")
+    return value
 
 
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
@@ -54,6 +87,11 @@ Phone = Annotated[
 
 class Form(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        return check_no_control_characters(value)
 
 
 class PatientForm(Form):

@@ -213,13 +213,21 @@ def recent_sites(session: Session, patient_id: str) -> list[Site]:
     return [Site(site) for site in session.scalars(query)]
 
 
-def check_happened(field: str, moment: datetime, *, now: datetime) -> None:
-    """Refuse a moment later than now beyond a small clock skew: events are recorded after."""
+def check_happened(field: str, moment: datetime, *, now: datetime, patient: Patient) -> None:
+    """Refuse a moment later than now (beyond a small clock skew) or before the patient's birth:
+    events are recorded after they happen, and in the patient's life."""
     if moment > now + CLOCK_SKEW:
         raise InvalidInput(
             "input.in-the-future",
             f"{field}: '{moment.isoformat()}' is in the future (now is {now.isoformat()}).",
             "Record it once it has happened, with its date, time and UTC offset.",
+        )
+    if moment.astimezone(ZoneInfo(patient.timezone)).date() < patient.birth_date:
+        raise InvalidInput(
+            "input.before-birth",
+            f"{field}: '{moment.isoformat()}' is before the patient's date of birth "
+            f"({patient.birth_date.isoformat()}).",
+            "Check the date and the year.",
         )
 
 
@@ -234,7 +242,7 @@ def _add_injection(
 ) -> Injection:
     prescription = require_active_prescription(session, patient)
     given_on = form.given_at.astimezone(ZoneInfo(patient.timezone)).date()
-    _check_time(form, prescription, now=now, given_on=given_on)
+    _check_time(form, patient, prescription, now=now, given_on=given_on)
     _check_order(session, patient.id, form=form, given_on=given_on, kb=kb)
     _check_site(form, kb)
     course = select(Injection.id).where(Injection.prescription_id == prescription.id)
@@ -260,9 +268,14 @@ def _add_injection(
 
 
 def _check_time(
-    form: InjectionForm, prescription: Prescription, *, now: datetime, given_on: date
+    form: InjectionForm,
+    patient: Patient,
+    prescription: Prescription,
+    *,
+    now: datetime,
+    given_on: date,
 ) -> None:
-    check_happened("given_at", form.given_at, now=now)
+    check_happened("given_at", form.given_at, now=now, patient=patient)
     if given_on < prescription.start_on:
         raise InvalidInput(
             "injections.before-start",
@@ -271,7 +284,7 @@ def _check_time(
             "Check the date; injections of an earlier course are not logged against this one.",
         )
     if form.out_of_fridge_at is not None:
-        check_happened("out_of_fridge_at", form.out_of_fridge_at, now=now)
+        check_happened("out_of_fridge_at", form.out_of_fridge_at, now=now, patient=patient)
         if form.out_of_fridge_at > form.given_at:
             raise InvalidInput(
                 "injections.out-of-fridge-after-injection",

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ofacare.errors import InvalidInput
+from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import LabResult, Patient
 from ofacare.safety.lab_tests import (
     LAB_TESTS,
@@ -50,6 +51,18 @@ UNITS: dict[str, dict[str, float | None]] = {
 
 Tests not listed (HBsAg, anti-HBc, pregnancy, liver-panel) are reported as a result word.
 """
+BILIRUBIN_UMOL_PER_MG_DL = 17.1  # 10 mg/L over 584.7 g/mol: chemistry, not a clinical rule
+PLAUSIBLE: dict[str, tuple[str, dict[str, float]]] = {
+    "IgG": ("labs.plausible-igg", {"g/L": 1.0, "mg/dL": 0.01, "mg/L": 0.001}),
+    "IgM": ("labs.plausible-igm", {"g/L": 1.0, "mg/dL": 0.01, "mg/L": 0.001}),
+    "ALT": ("labs.plausible-alt", {"U/L": 1.0, "IU/L": 1.0}),
+    "AST": ("labs.plausible-ast", {"U/L": 1.0, "IU/L": 1.0}),
+    "ALP": ("labs.plausible-alp", {"U/L": 1.0, "IU/L": 1.0}),
+    "bilirubin": ("labs.plausible-bilirubin", {"umol/L": 1.0, "mg/dL": BILIRUBIN_UMOL_PER_MG_DL}),
+    "CD19": ("labs.plausible-cd19", {"cells/uL": 1.0, "cells/mm3": 1.0, "/uL": 1.0}),
+}
+"""Per measured test: the knowledge-base fact holding the plausible range, and each unit's
+factor to the fact's unit (the first one)."""
 UNFINISHED = frozenset({"pending", "indeterminate", "equivocal"})
 RESULT_WORDS = POSITIVE | NEGATIVE | UNFINISHED
 NoSurrounding = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -103,7 +116,7 @@ def record_lab(
             collected_on=form.collected_on,
             recorded_by=actor.user_id,
             created_at=now,
-            **_checked_reading(form, test),
+            **_checked_reading(form, test, kb=runtime.kb),
         )
         session.add(lab)
         session.flush()
@@ -121,7 +134,7 @@ def _loinc(given: str, test: LabTest) -> str:
     return test.loinc[0] if test.loinc else ""
 
 
-def _checked_reading(form: LabForm, test: LabTest) -> dict[str, object]:
+def _checked_reading(form: LabForm, test: LabTest, *, kb: KnowledgeBase) -> dict[str, object]:
     """The value, unit, word and range as stored; InvalidInput names the impossible field."""
     units = UNITS.get(test.name, {})
     if (form.value is None) == (form.result is None):
@@ -152,6 +165,7 @@ def _checked_reading(form: LabForm, test: LabTest) -> dict[str, object]:
                 f"{name}: {number!r} is negative; {test.name} results are never below zero.",
                 "Check the number and its sign.",
             )
+    _check_plausible(form, test, unit, kb=kb)
     low, high = form.reference_low, form.reference_high
     if low is not None and high is not None and low > high:
         raise InvalidInput(
@@ -160,6 +174,38 @@ def _checked_reading(form: LabForm, test: LabTest) -> dict[str, object]:
             "Give the laboratory's range as printed: the lower limit first.",
         )
     return {"value": form.value, "unit": unit, "reference_low": low, "reference_high": high}
+
+
+def _check_plausible(form: LabForm, test: LabTest, unit: str, *, kb: KnowledgeBase) -> None:
+    """Refuse a number no human serum result can be (a typo or a wrong unit), by the fact's range.
+
+    The value must lie within it; a reference limit may be 0 (many laboratories print 0-40).
+    """
+    fact_id, factors = PLAUSIBLE[test.name]
+    fact_unit = next(iter(factors))
+    lowest, highest = kb.bounds(fact_id, fact_unit)
+    factor = factors[unit]
+    for name, number in (
+        ("value", form.value),
+        ("reference_low", form.reference_low),
+        ("reference_high", form.reference_high),
+    ):
+        if number is None:
+            continue
+        floor = lowest if name == "value" else 0.0
+        if not floor <= number * factor <= highest:
+            raise InvalidInput(
+                "lab.implausible",
+                f"{name}: {number!r} {unit} is not a possible {test.name} result "
+                f"(ofacare accepts {_amount(floor, factor)} to {_amount(highest, factor)} {unit}).",
+                "Check the number, its decimal point and its unit; a result below the "
+                "laboratory's detection limit is entered as that limit.",
+            )
+
+
+def _amount(number: float, factor: float) -> str:
+    """A limit in the fact's unit, written in the unit the result was sent in."""
+    return f"{round(number / factor, 6):g}"
 
 
 def _checked_word(form: LabForm, test: LabTest) -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ofacare.errors import InvalidInput, NotAllowed
 from ofacare.records.tables import AuditEntry, Patient, TeamMember, User
+from ofacare.regimen.schedule import EARLIEST_DATE
 from ofacare.services.access import (
     Actor,
     Permission,
@@ -23,6 +24,8 @@ from ofacare.services.forms import SETTINGS_FIELDS, PatientChanges, PatientForm
 from ofacare.services.runtime import Runtime
 
 MAX_AUDIT_ROWS = 500
+MAX_START_AHEAD = timedelta(days=366)  # a start further ahead than a year is a typo, not a plan
+MAX_AGE_YEARS = 120  # no one living is older: an earlier birth date is a typo
 
 
 def local_today(patient: Patient, now: datetime) -> date:
@@ -40,6 +43,9 @@ def create_patient(runtime: Runtime, actor: Actor, form: PatientForm) -> Patient
         )
     now = runtime.now()
     _check_birth_date(form.birth_date, now)
+    if form.planned_start_on is not None:
+        today = now.astimezone(ZoneInfo(form.timezone)).date()
+        check_planned_start(form.birth_date, form.planned_start_on, today=today)
     with runtime.database.writing() as session:
         team_id = session.scalar(
             select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id)
@@ -86,6 +92,9 @@ def change_patient(
         patient = open_patient(
             session, actor, patient_id, permission=permission, action="patient.change", now=now
         )
+        if changes.planned_start_on is not None:
+            today = local_today(patient, now)
+            check_planned_start(patient.birth_date, changes.planned_start_on, today=today)
         for name, value in given.items():
             if value is None and name in {
                 "given_name",
@@ -160,10 +169,40 @@ def find_patient_of_user(session: Session, user_id: str) -> Patient | None:
     return session.scalar(select(Patient).where(Patient.user_id == user_id))
 
 
+def check_start(start_on: date, *, today: date, field: str = "start_on") -> None:
+    """Refuse a start date before the dates ofacare plans for, or absurdly far ahead."""
+    latest = today + MAX_START_AHEAD
+    if not EARLIEST_DATE <= start_on <= latest:
+        raise InvalidInput(
+            "prescriptions.bad-start",
+            f"{field}: '{start_on.isoformat()}' is outside the dates a course can start on.",
+            f"Give the date of dose 1, from {EARLIEST_DATE.isoformat()} to {latest.isoformat()}.",
+        )
+
+
+def check_planned_start(born: date, planned: date, *, today: date) -> None:
+    """A planned first dose on a day a course can start on, and not before the patient's birth."""
+    if planned < born:
+        raise InvalidInput(
+            "input.before-birth",
+            f"planned_start_on: '{planned}' is before the patient's date of birth ({born}).",
+            "Check the date (YYYY-MM-DD).",
+        )
+    check_start(planned, today=today, field="planned_start_on")
+
+
 def _check_birth_date(born: date, now: datetime) -> None:
     if born > now.date():
         raise InvalidInput(
             "input.bad-patient",
             f"patient field 'birth_date': '{born}' is in the future.",
             "Enter the date of birth as YYYY-MM-DD.",
+        )
+    oldest = date(now.year - MAX_AGE_YEARS, now.month, min(now.day, 28))  # 29 Feb: not every year
+    if born < oldest:
+        raise InvalidInput(
+            "input.bad-patient",
+            f"patient field 'birth_date': '{born}' would make the patient older than "
+            f"{MAX_AGE_YEARS}.",
+            "Enter the date of birth as YYYY-MM-DD; check the year.",
         )

@@ -134,7 +134,7 @@ def _add_event(
     now: datetime,
     kb: KnowledgeBase,
 ) -> PenEvent:
-    check_happened("occurred_at", form.occurred_at, now=now)
+    check_happened("occurred_at", form.occurred_at, now=now, patient=patient)
     if form.pen in _used_pens(session, patient.id):
         raise InvalidInput(
             "pens.already-used",

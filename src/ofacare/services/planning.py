@@ -19,6 +19,7 @@ from ofacare.knowledge.base import CitationRef, KnowledgeBase
 from ofacare.knowledge.schema import Audience
 from ofacare.records.tables import Injection, Patient, Prescription, Vaccination
 from ofacare.regimen import IntervalMode
+from ofacare.regimen.schedule import LATEST_DATE
 from ofacare.safety.finding import Finding, sort_findings
 from ofacare.safety.pregnancy import check_pregnancy_plan, compute_contraception_until
 from ofacare.safety.vaccines import check_vaccine
@@ -93,6 +94,15 @@ def check_not_before_birth(patient: Patient, field: str, value: date) -> None:
         )
 
 
+def check_not_after_plans(field: str, value: date) -> None:
+    if value > LATEST_DATE:
+        raise InvalidInput(
+            "regimen.date-out-of-range",
+            f"{field}: '{value}' is after {LATEST_DATE}, the last date ofacare plans for.",
+            "Check the year (YYYY-MM-DD).",
+        )
+
+
 def check_not_future(field: str, value: date, today: date) -> None:
     if value > today:
         raise InvalidInput(
@@ -145,6 +155,7 @@ def check_vaccine_plan(
             now=runtime.now(),
         )
         check_not_before_birth(patient, "planned_on", form.planned_on)
+        check_not_after_plans("planned_on", form.planned_on)
         treatment = load_treatment(session, patient.id)
         findings = _vaccine_findings(form, treatment, patient, runtime.kb)
         return FindingsAnswer(

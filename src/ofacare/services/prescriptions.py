@@ -7,7 +7,7 @@ Moving the start date is allowed only until the first dose of the course is reco
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -21,10 +21,9 @@ from ofacare.regimen.schedule import EARLIEST_DATE
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import Form, ShortText
 from ofacare.services.idempotency import open_create, remember
-from ofacare.services.patients import local_today
+from ofacare.services.patients import check_start, local_today
 from ofacare.services.runtime import Runtime
 
-MAX_START_AHEAD = timedelta(days=366)  # a start further ahead than a year is a typo, not a plan
 INTERVAL_ALIASES = {"four-weekly": IntervalMode.FOUR_WEEKLY.value}
 
 
@@ -177,17 +176,6 @@ def _apply_changes(
         last = find_last_injection(session, prescription.patient_id)
         _check_stop(changes.stopped_on, today=today, last=last)
         prescription.stopped_on = changes.stopped_on
-
-
-def check_start(start_on: date, *, today: date) -> None:
-    """Refuse a start date before the dates ofacare plans for, or absurdly far ahead."""
-    latest = today + MAX_START_AHEAD
-    if not EARLIEST_DATE <= start_on <= latest:
-        raise InvalidInput(
-            "prescriptions.bad-start",
-            f"start_on: '{start_on.isoformat()}' is outside the dates a course can start on.",
-            f"Give the date of dose 1, from {EARLIEST_DATE.isoformat()} to {latest.isoformat()}.",
-        )
 
 
 def _check_stop(stopped_on: date, *, today: date, last: Injection | None) -> None:

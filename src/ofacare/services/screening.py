@@ -26,11 +26,10 @@ from ofacare.safety.screening import ScreeningResult, screen
 from ofacare.services.access import Actor, Permission, open_patient
 from ofacare.services.forms import Form, ShortText
 from ofacare.services.labs import load_labs
-from ofacare.services.patients import local_today
+from ofacare.services.patients import check_planned_start, local_today
 from ofacare.services.planning import (
     Treatment,
     audience_for,
-    check_not_before_birth,
     load_treatment,
 )
 from ofacare.services.profiles import OFATUMUMAB_WORDS, to_profile_lab
@@ -109,7 +108,8 @@ def record_screening_items(
             now=runtime.now(),
         )
         if items.planned_start_on is not None:
-            check_not_before_birth(patient, "planned_start_on", items.planned_start_on)
+            today = local_today(patient, runtime.now())
+            check_planned_start(patient.birth_date, items.planned_start_on, today=today)
         for name, value in items.model_dump().items():
             setattr(patient, name, list(value) if name == "immunosuppressants" else value)
         session.flush()
