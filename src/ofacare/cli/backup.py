@@ -78,8 +78,8 @@ def restore_command(
     print(f"Schema revision {result.schema_revision}; {_rows(result.row_counts)}.")
     if result.replaced:
         print(
-            f"The database it replaced ({result.replaced_rows} rows) is kept at {result.replaced}; "
-            f"undo with: ofacare restore {result.replaced} --force"
+            f"The database it replaced ({result.replaced_rows:,} rows) is kept at "
+            f"{result.replaced}; undo with: ofacare restore {result.replaced} --force"
         )
 
 

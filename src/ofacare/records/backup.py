@@ -180,7 +180,7 @@ def _refuse_unless_forced(existing: int, *, force: bool, shown: str) -> None:
     if existing and not force:
         raise InvalidInput(
             "backup.target-not-empty",
-            f"OFACARE_DATABASE_URL: the database at {shown} already holds {existing} rows; "
+            f"OFACARE_DATABASE_URL: the database at {shown} already holds {existing:,} rows; "
             "restoring would replace them, so nothing was restored.",
             "Add --force to replace it (the current database is first saved beside it as a "
             "backup you can restore), or restore into an empty database.",
