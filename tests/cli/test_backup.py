@@ -61,6 +61,7 @@ def test_backup_prints_where_it_wrote_and_the_manifest_records_the_checksum(
     assert manifest["sha256"] == compute_sha256(output) and manifest["sha256"] in printed
     assert manifest["row_counts"]["users"] == 5 and "users 5" in printed
     assert manifest["database"] == "sqlite" and manifest["file"] == "tonight.db"
+    assert output.stat().st_mode & 0o777 == 0o600  # health data: readable by its owner only
 
 
 def test_backup_defaults_to_a_timestamped_file_under_var_backups_or_in_a_given_folder(

@@ -146,9 +146,9 @@ def sqlite_path(url: str) -> Path:
 def _restore_sqlite(
     database: Path, backup: Path, manifest: Manifest, *, force: bool, now: datetime
 ) -> RestoreResult:
-    existing = count_records(database)
-    _refuse_unless_forced(existing, force=force, shown=str(database))
     with checked_sqlite_copy(database, backup, manifest) as checked:
+        existing = count_records(database)
+        _refuse_unless_forced(existing, force=force, shown=str(database))
         replaced = None
         if existing:
             aside = database.with_name(
