@@ -13,16 +13,25 @@ import tzlocal
 
 from ofacare.errors import InvalidInput
 from ofacare.knowledge.schema import Audience
+from ofacare.regimen.schedule import EARLIEST_DATE, LATEST_DATE
+from ofacare.services.forms import country_codes
 
 T = TypeVar("T")
 
 
 def parse_date(option: str, text: str) -> date:
-    """Read an ISO date (YYYY-MM-DD) given to `option`."""
-    return _convert(
+    """Read an ISO date (YYYY-MM-DD) given to `option`, within the dates ofacare plans for."""
+    day = _convert(
         option, text, date.fromisoformat, code="input.bad-date", problem="is not a valid date.",
         hint="Write dates as YYYY-MM-DD, for example 2026-01-05.",
     )  # fmt: skip
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise InvalidInput(
+            "regimen.date-out-of-range",
+            f"{option}: {day.isoformat()} is outside the dates ofacare plans for.",
+            f"Use a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}.",
+        )
+    return day
 
 
 def parse_count(option: str, text: str) -> int:
@@ -105,6 +114,12 @@ def parse_country(text: str | None) -> str | None:
         raise InvalidInput(
             "input.bad-country",
             f"country: '{text}' is not a two-letter country code.",
+            "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
+        )
+    if code not in country_codes():
+        raise InvalidInput(
+            "input.bad-country",
+            f"country: '{text}' is not an ISO country code.",
             "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
         )
     return code

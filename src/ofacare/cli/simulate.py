@@ -212,7 +212,9 @@ def _footer(document: dict[str, Any], console: Console) -> None:
 @simulate_app.command("population")
 def population_command(
     n: Annotated[int, typer.Option("--n", help="Number of virtual patients.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same people).")] = 1,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed (same seed, same people).")
+    ] = 1,
     until_week: UntilWeek = 104,
     stop_after_dose: StopAfter = None,
     regimen: Regimen = "trial",
@@ -304,7 +306,8 @@ def _render_population(document: dict[str, Any], console: Console, low: float, l
 def validate_command(
     n: Annotated[int, typer.Option("--n", help="Virtual patients per study.")] = 2000,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed (default: the fixed validation seed).")
+        int | None,
+        typer.Option("--seed", min=0, help="Random seed (default: the fixed validation seed)."),
     ] = None,
     as_json: AsJson = False,
 ) -> None:

@@ -60,7 +60,13 @@ def pregnancy_command(
 ) -> None:
     """Until when contraception is needed, and what to do about a pregnancy."""
     judged_on = parse_date("--as-of", as_of) if as_of else today_in(ZoneInfo(local_timezone_name()))
-    findings = check_pregnancy_plan(
-        parse_date("--last-dose", last_dose), pregnant=pregnant, as_of=judged_on
-    )
+    last_dose_on = parse_date("--last-dose", last_dose)
+    if last_dose_on > judged_on:
+        raise InvalidInput(
+            "input.date-in-future",
+            f"--last-dose: {last_dose_on.isoformat()} is after {judged_on.isoformat()}, the day "
+            "the plan is judged on.",
+            "Give the latest dose already taken, or a later --as-of.",
+        )
+    findings = check_pregnancy_plan(last_dose_on, pregnant=pregnant, as_of=judged_on)
     print_findings(findings, as_json=as_json, audience=audience)
