@@ -195,14 +195,13 @@ def _check_birth_date(born: date, now: datetime) -> None:
     if born > now.date():
         raise InvalidInput(
             "input.bad-patient",
-            f"patient field 'birth_date': '{born}' is in the future.",
+            f"birth_date: '{born}' is in the future.",
             "Enter the date of birth as YYYY-MM-DD.",
         )
     oldest = date(now.year - MAX_AGE_YEARS, now.month, min(now.day, 28))  # 29 Feb: not every year
     if born < oldest:
         raise InvalidInput(
             "input.bad-patient",
-            f"patient field 'birth_date': '{born}' would make the patient older than "
-            f"{MAX_AGE_YEARS}.",
+            f"birth_date: '{born}' would make the patient older than {MAX_AGE_YEARS}.",
             "Enter the date of birth as YYYY-MM-DD; check the year.",
         )

@@ -10,10 +10,11 @@ import secrets
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ofacare.errors import NotAllowed
+from ofacare.errors import InvalidInput, NotAllowed
 from ofacare.services.access import Actor, Role
 from ofacare.services.accounts import SignedIn, find_session_actor
 from ofacare.services.runtime import Runtime
@@ -88,7 +89,14 @@ def require_viewer(request: Request, *roles: Role) -> Viewer:
 
 async def read_form(request: Request, viewer: Viewer | None) -> FormData:
     """The posted form, after checking its CSRF token against the viewer's session."""
-    form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    try:
+        form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:  # too many fields, broken multipart: bad input, not our failure
+        raise InvalidInput(
+            "input.unreadable-form",
+            f"form: the form could not be read ({exc.detail}).",
+            "Go back, reload the page and send the form from it again.",
+        ) from None
     if viewer is not None:
         sent = form.get(CSRF_FIELD)
         sent_text = sent if isinstance(sent, str) else ""
