@@ -144,3 +144,14 @@ def test_a_postgresql_round_trip_through_pg_dump_and_pg_restore(
     finally:
         for name in (source, target):
             postgres_server.drop_database(name)
+
+
+def test_a_backup_that_cannot_be_written_names_the_path_in_one_error_line(
+    sqlite_url, tmp_path, capsys
+):
+    in_the_way = tmp_path / "not-a-folder"
+    in_the_way.write_text("a file where the folder should be")
+    assert main(["backup", "--output", str(in_the_way / "b.db")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"Error: {in_the_way}: ") and "No backup was written." in error
+    assert error.count("\n") == 1

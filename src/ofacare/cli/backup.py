@@ -72,7 +72,8 @@ def restore_command(
     url = Settings().database_url
     result = restore_backup(url, path, force=force, now=datetime.now(UTC))
     manifest = result.manifest
-    print(f"Restored {path} (taken {manifest.created_at:%Y-%m-%d %H:%M} UTC, checksum verified).")
+    taken = manifest.created_at.astimezone(UTC)
+    print(f"Restored {path} (taken {taken:%Y-%m-%d %H:%M} UTC, checksum verified).")
     if result.migrated_from:
         print(f"Migrated from schema {result.migrated_from} to {result.schema_revision}.")
     print(f"Schema revision {result.schema_revision}; {_rows(result.row_counts)}.")

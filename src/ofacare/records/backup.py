@@ -91,7 +91,7 @@ def create_backup(
                 f"--output: {path} already exists; a backup never overwrites a file.",
                 "Choose another path, or move the old file away first.",
             )
-    with _reaching(url):
+    with _reaching(url, outcome="No backup was written."):
         if backend == "sqlite":
             contents = snapshot_sqlite(sqlite_path(url), output)
         else:
@@ -125,7 +125,7 @@ def restore_backup(
             "Restore it into a database of the same kind; to move between kinds, export and "
             "import the records (FHIR) instead.",
         )
-    with _reaching(url):
+    with _reaching(url, outcome="Nothing was restored."):
         if backend == "sqlite":
             return _restore_sqlite(sqlite_path(url), backup, manifest, force=force, now=now)
         return _restore_postgres(url, backup, manifest, force=force, now=now, tools=tools)
@@ -164,14 +164,17 @@ def _restore_postgres(
 ) -> RestoreResult:
     tools = tools or PgTools.find()
     migrate_after = check_postgres_backup(backup, manifest, tools, url=url)
-    existing = read_postgres_contents(url).total_rows
+    current = read_postgres_contents(url)
+    existing = current.total_rows
     _refuse_unless_forced(existing, force=force, shown=make_url(url).render_as_string())
     replaced = None
     if existing:
         database = make_url(url).database or "database"
         aside = backup.parent / f"replaced-{database}-{compact_timestamp(now)}.dump"
         replaced = _keep_aside(url, aside, now=now, tools=tools)
-    contents = restore_postgres(url, backup, manifest, tools, migrate_after=migrate_after)
+    contents = restore_postgres(
+        url, backup, manifest, tools, tables=set(current.row_counts), migrate_after=migrate_after
+    )
     migrated_from = manifest.schema_revision if migrate_after else None
     return _result(manifest, contents, migrated_from, replaced, existing)
 
@@ -220,10 +223,17 @@ def _result(
 
 
 @contextmanager
-def _reaching(url: str) -> Iterator[None]:
-    """Turn "cannot connect" into a message naming the database (never its password)."""
+def _reaching(url: str, *, outcome: str) -> Iterator[None]:
+    """Turn "cannot connect" into a message naming the database (never its password), and a
+    file that cannot be read or written into one naming the file."""
     try:
         yield
+    except OSError as error:
+        raise OfacareError(
+            "backup.file-error",
+            f"{error.filename or 'a backup file'}: {error.strerror or error}. {outcome}",
+            "Check the path, the free space and the permissions.",
+        ) from error
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
         raise OfacareError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Collection
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -96,16 +97,24 @@ def check_postgres_backup(backup: Path, manifest: Manifest, tools: PgTools, *, u
 
 
 def restore_postgres(
-    url: str, backup: Path, manifest: Manifest, tools: PgTools, *, migrate_after: bool
+    url: str,
+    backup: Path,
+    manifest: Manifest,
+    tools: PgTools,
+    *,
+    tables: Collection[str],
+    migrate_after: bool,
 ) -> Contents:
-    """Replace ofacare's tables with the archive's in one transaction, then migrate if asked."""
+    """Replace ofacare's `tables` with the archive's in one transaction, then migrate if asked.
+
+    Tables in the database that are not ofacare's are left alone.
+    """
     assert tools.pg_restore is not None and tools.psql is not None, "check_postgres_backup first"
     target = target_for(url)
-    existing = set(read_postgres_contents(url).row_counts)
     # A service still holding a table waits this long, then the restore fails with nothing changed.
     header = f"BEGIN;\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n" + "".join(
         f'DROP TABLE IF EXISTS "{table}" CASCADE;\n'
-        for table in sorted(existing & ofacare_tables())
+        for table in sorted(set(tables) & ofacare_tables())
     )
     footer = "RESET search_path;\n" + _count_check(manifest) + "COMMIT;\n"
     _pipe_restore(tools, target, backup, header=header, footer=footer)
