@@ -151,17 +151,49 @@ def _apply(document: Any, where: Path, action: str, value: Any) -> None:
 
 
 @st.composite
-def mutated(draw: st.DrawFn, skeleton: Any, *, most: int = 3, values: Any = NASTY) -> Any:
-    """A copy of `skeleton` with 0..`most` places deleted, wrapped, duplicated or replaced."""
+def mutated(
+    draw: st.DrawFn,
+    skeleton: Any,
+    *,
+    most: int = 3,
+    values: st.SearchStrategy[Any] = NASTY,
+    at: Callable[[Any], bool] | None = None,
+) -> Any:
+    """A copy of `skeleton` with 0..`most` places deleted, wrapped, duplicated or replaced.
+
+    With `at`, only places whose current value passes `at` are replaced (by `values`): aim the
+    damage at dates, numbers or codes.
+    """
     document = copy.deepcopy(skeleton)
-    for _ in range(draw(st.integers(0, most))):
+    for _ in range(draw(st.integers(0 if at is None else 1, most))):
         places = paths(document)
+        if at is not None:
+            places = [p for p in places if at(_get(document, p))]
         if not places:
             break
         where = draw(st.sampled_from(places))
-        action = draw(st.sampled_from(["delete", "replace", "replace", "wrap", "duplicate"]))
+        actions = ["replace"] if at else ["delete", "replace", "replace", "wrap", "duplicate"]
+        action = draw(st.sampled_from(actions))
         _apply(document, where, action, draw(values) if action == "replace" else None)
     return document
+
+
+def _get(document: Any, where: Path) -> Any:
+    for key in where:
+        document = document[key]
+    return document
+
+
+def is_date_text(value: Any) -> bool:
+    """A string that looks like a FHIR date or dateTime."""
+    return isinstance(value, str) and len(value) >= 4 and value[:4].isdigit()
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+EDGE_NUMBERS = HUGE_INTS | ODD_FLOATS | st.sampled_from([0, -1, -0.5, 1e-9])
 
 
 # --- What a refusal must look like ----------------------------------------------------------------

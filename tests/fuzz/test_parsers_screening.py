@@ -26,6 +26,7 @@ from ofacare.safety.screening import Readiness, screen
 from tests.fuzz.parser_strategies import (
     BAD_DATES,
     DEEP_JSON_TEXT,
+    EDGE_NUMBERS,
     JSON_VALUES,
     SHALLOW_NASTY,
     assert_names_a_field,
@@ -49,8 +50,6 @@ STATUS: dict[str, Any] = {
     "signs": ["jaundice"],
 }
 LAB_FIELDS = ("value", "reference_low", "reference_high")
-# A date field, or a numeric lab field, set to an edge value: the rules add weeks to these dates.
-EDGE_NUMBERS = st.sampled_from([float("nan"), float("inf"), -1.0, -1e308, 1e308, 0.0, 10**400])
 
 
 def check_profile(raw: Any) -> None:

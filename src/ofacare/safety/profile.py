@@ -6,6 +6,7 @@ value; extra fields are allowed and kept out of the rules.
 
 from __future__ import annotations
 
+import reprlib
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -19,13 +20,26 @@ MsType = Literal["CIS", "RRMS", "active-SPMS", "non-active-SPMS", "PPMS"]
 # which must stay inside Python's calendar (year 1..9999).
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
-MAX_SHOWN = 80  # characters of a bad value quoted in a message
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlong, _SHOWN.maxlevel = 40, 3
 
 
 def _plausible(value: date) -> date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"is not a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return value
+
+
+def quote_value(value: object) -> str:
+    """A bad value as a message quotes it: short however long or deeply nested it is.
+
+    >>> quote_value("2026-13-01"), quote_value(10**100), quote_value([[[[[1]]]]])
+    ("'2026-13-01'", '100000000000000000...0000000000000000000', '[[[[...]]]]')
+    """
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    return _SHOWN.repr(value)
 
 
 Day = Annotated[date, AfterValidator(_plausible)]
@@ -169,12 +183,10 @@ def _parse(model: type[Parsed], raw: Any, *, what: str, doc: str) -> Parsed:
                 f"{what} field '{field}' is missing.",
                 f"See {doc} for the format.",
             ) from exc
-        shown = repr(problem.get("input"))
-        if len(shown) > MAX_SHOWN:
-            shown = shown[: MAX_SHOWN - 3] + "..."
         raise InvalidInput(
             f"input.bad-{what}",
-            f"{what} field '{field}': {shown} {_reason(problem['msg'])}.",
+            f"{what} field '{field}': {quote_value(problem.get('input'))} "
+            f"{_reason(problem['msg'])}.",
             f"See {doc} for the format.",
         ) from exc
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ofacare.errors import InvalidInput
+from ofacare.safety.profile import quote_value
 
 
 class _Body(BaseModel):
@@ -38,7 +39,9 @@ class HookRequest(_Body):
     @model_validator(mode="after")
     def _server_for_token(self) -> HookRequest:
         if self.fhirServer is not None and not self.fhirServer.startswith(("https://", "http://")):
-            raise ValueError(f"fhirServer must be an http(s) URL, got {self.fhirServer!r}")
+            raise ValueError(
+                f"fhirServer must be an http(s) URL, got {quote_value(self.fhirServer)}"
+            )
         if self.fhirAuthorization is not None and self.fhirServer is None:
             raise ValueError("fhirServer is required when fhirAuthorization is sent")
         return self

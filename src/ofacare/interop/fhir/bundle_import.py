@@ -40,6 +40,7 @@ from ofacare.interop.fhir.exchange_observation import (
     is_diary_observation,
 )
 from ofacare.interop.fhir.exchange_patient import from_fhir_patient, read_ms_type
+from ofacare.safety.profile import quote_value
 
 Model = TypeVar("Model", bound=FHIRResourceModel)
 Record = TypeVar("Record")
@@ -54,6 +55,7 @@ CHART_TYPES = frozenset(
         "AllergyIntolerance",
     }
 )
+MAX_SHOWN = 80  # characters of a resource's type and id in `where`
 HINT = "Send a FHIR R4 Bundle as exported by ofacare (docs/fhir.md)."
 
 
@@ -116,7 +118,8 @@ def _gather(bundle: object) -> BundleResources:
             raise _invalid(where, f"expected a resource with a resourceType, got {_describe(raw)}")
         kind = raw["resourceType"]
         if kind in CHART_TYPES:
-            where = f"{where} ({kind}/{raw.get('id')})"
+            ident = _short_text(f"{kind}/{raw.get('id')}")
+            where = f"{where} ({ident})"
             found.by_type[kind].append((where, _validate(kind, raw, where=where)))
     return found
 
@@ -157,10 +160,13 @@ def _invalid(where: str, problem: str) -> InvalidInput:
 
 def _describe(value: object) -> str:
     if isinstance(value, dict):
-        return f"an object with resourceType {value.get('resourceType')!r}"
+        return f"an object with resourceType {quote_value(value.get('resourceType'))}"
     return _short(value)
 
 
+def _short_text(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
 def _short(value: object) -> str:
-    text = f"{type(value).__name__} {value!r}"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return _short_text(f"{type(value).__name__} {quote_value(value)}")

@@ -17,6 +17,7 @@ from fhir.resources.R4B.reference import Reference
 
 from ofacare.interop.fhir.codes import KNOWLEDGE_VERSION_SYSTEM
 from ofacare.interop.fhir.record import UnreadableFhirData
+from ofacare.safety.profile import quote_value
 
 T = TypeVar("T")
 UUID_PREFIX = "urn:uuid:"
@@ -114,7 +115,7 @@ def read_reference_id(value: Reference | None, *, where: str, field: str) -> str
     parts = text.split("/")
     if len(parts) == 2 and all(parts):
         return parts[1]
-    raise unreadable(where, f"{field}.reference", f"{text!r} points outside the bundle")
+    raise unreadable(where, f"{field}.reference", f"{quote_value(text)} points outside the bundle")
 
 
 def unreadable(where: str, field: str, problem: str) -> UnreadableFhirData:

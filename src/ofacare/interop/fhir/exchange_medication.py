@@ -58,6 +58,7 @@ from ofacare.interop.fhir.exchange_fields import (
 from ofacare.interop.fhir.medications import is_ofatumumab, medicine_of
 from ofacare.knowledge import KnowledgeBase
 from ofacare.regimen.rules import RegimenRules
+from ofacare.safety.profile import quote_value
 
 SCHEDULE_FACTS = (
     "dosing.dose-amount",
@@ -312,7 +313,7 @@ def _interval_mode(repeat: TimingRepeat, *, where: str) -> IntervalModeName:
     if repeat.periodUnit in {"d", "wk"}:
         return "four-weekly"
     field = "dosageInstruction[1].timing.repeat.periodUnit"
-    raise unreadable(where, field, f"{repeat.periodUnit!r} is neither months nor days")
+    raise unreadable(where, field, f"{quote_value(repeat.periodUnit)} is neither months nor days")
 
 
 def _read_site(site: CodeableConcept | None, *, where: str) -> str:

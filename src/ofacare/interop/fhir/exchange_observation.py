@@ -47,6 +47,7 @@ from ofacare.interop.fhir.exchange_fields import (
 )
 from ofacare.interop.fhir.observations import RESULT_BY_SNOMED, result_word
 from ofacare.safety.lab_tests import find_lab_test
+from ofacare.safety.profile import quote_value
 
 DIARY_ENTRY = "symptom-diary-entry"
 DIARY_PARTS = {
@@ -121,7 +122,7 @@ def from_fhir_lab_observation(observation: Observation, *, where: str) -> LabRec
     known = find_lab_test(loinc)
     test = find_code(observation.code, LAB_TEST_SYSTEM) or (known.name if known else None)
     if test is None:
-        raise unreadable(where, "code", f"LOINC {loinc!r} is not a test ofacare knows")
+        raise unreadable(where, "code", f"LOINC {quote_value(loinc)} is not a test ofacare knows")
     quantity = observation.valueQuantity
     unit = None if quantity is None else quantity.unit or quantity.code
     low, high = _reference_limits(observation)
@@ -220,5 +221,7 @@ def _urgency(observation: Observation, *, where: str) -> UrgencyName:
     found = _components(observation, "urgency")
     value = find_code(found[0].valueCodeableConcept, URGENCY_SYSTEM) if found else None
     if value not in URGENCIES:
-        raise unreadable(where, "urgency component", f"{value!r} is not a triage urgency")
+        raise unreadable(
+            where, "urgency component", f"{quote_value(value)} is not a triage urgency"
+        )
     return cast(UrgencyName, value)

@@ -18,12 +18,13 @@ from decimal import Decimal
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.observation import Observation, ObservationReferenceRange
 from fhir.resources.R4B.quantity import Quantity
+from pydantic import ValidationError
 
 from ofacare.errors import InvalidInput
 from ofacare.interop.fhir.codes import LOINC, SNOMED
-from ofacare.interop.fhir.record import UnreadableFhirData, to_date
+from ofacare.interop.fhir.record import UnreadableFhirData, to_date, unreadable_value
 from ofacare.safety.lab_tests import LabTest, find_lab_test, is_positive, to_grams_per_litre
-from ofacare.safety.profile import LabResult
+from ofacare.safety.profile import LabResult, quote_value
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 IMMUNOGLOBULINS = frozenset({"IgG", "IgM"})
@@ -38,6 +39,10 @@ RESULT_BY_SNOMED = {
     "131194007": "non-reactive", "260373001": "detected", "260415000": "not detected",
 }  # fmt: skip
 UNIT_ALIASES = {"g/dl": ("mg/dl", 1000.0)}  # g/dL is not in the core's table: go via mg/dL
+LAB_ELEMENTS = {
+    "on": "effective[x]", "value": "valueQuantity.value", "reference_low": "referenceRange.low",
+    "reference_high": "referenceRange.high",
+}  # fmt: skip
 
 
 def read_lab_results(observations: Iterable[Observation]) -> tuple[LabResult, ...]:
@@ -47,7 +52,18 @@ def read_lab_results(observations: Iterable[Observation]) -> tuple[LabResult, ..
 
 
 def read_lab_result(observation: Observation) -> LabResult | None:
-    """One observation as a LabResult; None when it is not a test ofacare reads or not usable."""
+    """One observation as a LabResult; None when it is not a test ofacare reads or not usable.
+
+    A value the rules refuse (negative, beyond a float, a date outside 1900-2199) raises
+    UnreadableFhirData naming the observation and the element.
+    """
+    try:
+        return _read_lab_result(observation)
+    except ValidationError as exc:
+        raise unreadable_value(f"Observation/{observation.id}", exc, LAB_ELEMENTS) from exc
+
+
+def _read_lab_result(observation: Observation) -> LabResult | None:
     test = find_loinc_test(observation.code)
     on = effective_date(observation)
     if test is None or observation.status not in USABLE_STATUSES or on is None:
@@ -135,7 +151,7 @@ def _factor_to_grams_per_litre(unit: str | None, *, where: str) -> float:
     except InvalidInput as exc:
         raise UnreadableFhirData(
             "fhir.unknown-unit",
-            f"{where}: valueQuantity unit {unit!r} is not one ofacare converts.",
+            f"{where}: valueQuantity unit {quote_value(unit)} is not one ofacare converts.",
             "Send immunoglobulins in g/L, g/dL, mg/dL or mg/L (UCUM codes).",
         ) from exc
 

@@ -29,6 +29,7 @@ from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.immunization import Immunization
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from pydantic import ValidationError
 
 from ofacare.interop.fhir.codes import (
     ICD10CM,
@@ -44,13 +45,23 @@ from ofacare.interop.fhir.codes import (
 )
 from ofacare.interop.fhir.medications import find_immunosuppressants
 from ofacare.interop.fhir.observations import effective_date, read_lab_results
-from ofacare.interop.fhir.record import FhirRecord, MissingFhirData, has_code, to_date
+from ofacare.interop.fhir.record import (
+    FhirRecord,
+    MissingFhirData,
+    has_code,
+    to_date,
+    unreadable_value,
+)
 from ofacare.safety.lab_tests import is_positive
 from ofacare.safety.profile import LabResult, MsType, ScreeningProfile, TreatmentStatus, Vaccination
 
 INACTIVE_CONDITION = frozenset({"inactive", "remission", "resolved"})
 NOT_A_DIAGNOSIS = frozenset({"refuted", "entered-in-error"})
 DEFAULT_MS_TYPE: MsType = "RRMS"
+PROFILE_ELEMENTS = {
+    "birth_date": "birthDate",
+    "planned_start_on": "the order's start (dosageInstruction timing or authoredOn)",
+}
 
 
 def build_screening_profile(record: FhirRecord, *, planned_start_on: date) -> ScreeningProfile:
@@ -72,7 +83,10 @@ def build_screening_profile(record: FhirRecord, *, planned_start_on: date) -> Sc
     country = read_country(patient)
     if country is not None:
         profile["country"] = country
-    return ScreeningProfile.model_validate(profile)
+    try:
+        return ScreeningProfile.model_validate(profile)
+    except ValidationError as exc:
+        raise unreadable_value(f"Patient/{patient.id}", exc, PROFILE_ELEMENTS) from exc
 
 
 def build_treatment_status(record: FhirRecord, *, as_of: date) -> TreatmentStatus:
@@ -157,7 +171,11 @@ def read_vaccinations(immunizations: Iterable[Immunization]) -> tuple[Vaccinatio
         codes = [(c.system, c.code) for c in concept.coding or []]
         names = [n for n in (concept.text, *(c.display for c in concept.coding or [])) if n]
         name = names[0] if names else (codes[0][1] if codes and codes[0][1] else "vaccine")
-        found.append(Vaccination(name=name, live=is_live_vaccine(codes, names), on=given_on))
+        try:
+            found.append(Vaccination(name=name, live=is_live_vaccine(codes, names), on=given_on))
+        except ValidationError as exc:
+            where = f"Immunization/{immunization.id}"
+            raise unreadable_value(where, exc, {"on": "occurrenceDateTime"}) from exc
     return tuple(found)
 
 

@@ -8,6 +8,7 @@ the field. Types ofacare does not read are skipped without validation.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError
 
 from ofacare.errors import InvalidInput, OfacareError
+from ofacare.safety.profile import quote_value
 
 Kind = TypeVar("Kind", bound=FHIRResourceModel)
 READ_TYPES = frozenset(
@@ -114,7 +116,7 @@ def parse_resource(raw: Any, *, where: str) -> FHIRResourceModel | None:
         raise InvalidInput(
             "cds.bad-request",
             f"{where} ({kind}): field '{path}' {_lower(problem['msg'])} "
-            f"(got {problem.get('input')!r}).",
+            f"(got {quote_value(problem.get('input'))}).",
             "Send valid FHIR R4 resources.",
         ) from exc
     return model
@@ -143,10 +145,24 @@ def to_date(value: date | str | None, *, latest: bool = False) -> date | None:
     year, month = parts[0], parts[1] if len(parts) > 1 else (12 if latest else 1)
     if len(parts) > 2:
         return date(year, month, parts[2])
-    if not latest:
-        return date(year, month, 1)
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
+    return date(year, month, calendar.monthrange(year, month)[1] if latest else 1)
+
+
+def unreadable_value(
+    where: str, exc: ValidationError, elements: Mapping[str, str]
+) -> UnreadableFhirData:
+    """Valid FHIR with a value the safety rules refuse (a birth date in 1850, a negative IgG).
+
+    `elements` names the FHIR element each rule field was read from.
+    """
+    problem = exc.errors()[0]
+    field = ".".join(str(part) for part in problem["loc"])
+    shown = quote_value(problem.get("input"))
+    return UnreadableFhirData(
+        "fhir.unreadable-value",
+        f"{where}: {elements.get(field, field)} {shown} {_lower(problem['msg'])}.",
+        "Correct the value in the EHR; ofacare cannot check the patient with it.",
+    )
 
 
 def _resources(value: Any, where: str) -> Iterable[tuple[str, Any]]:
@@ -179,8 +195,8 @@ def _typed(items: Iterable[FHIRResourceModel], kind: type[Kind]) -> tuple[Kind, 
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return f"an object with resourceType {value.get('resourceType')!r}"
-    return f"{type(value).__name__} {value!r}"[:80]
+        return f"an object with resourceType {quote_value(value.get('resourceType'))}"
+    return f"{type(value).__name__} {quote_value(value)}"
 
 
 def _lower(message: str) -> str:
