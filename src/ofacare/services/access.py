@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ofacare.errors import NotAllowed, NotFound
 from ofacare.records.tables import AuditEntry, CaregiverLink, Patient, TeamMember
+from ofacare.records.unit_of_work import Database
 
 
 class Role(StrEnum):
@@ -67,6 +68,19 @@ def open_patient(
 
     Writes the audit entry for `action` in the same transaction.
     """
+    patient = check_patient(session, actor, patient_id, permission=permission, action=action)
+    record_access(session, actor, action=action, patient_id=patient.id, now=now)
+    return patient
+
+
+def check_patient(
+    session: Session, actor: Actor, patient_id: str, *, permission: Permission, action: str
+) -> Patient:
+    """The patient record, if the actor may see it, without an audit entry.
+
+    Only for a read whose audit entry is saved afterwards, before the answer leaves (see
+    save_access): the caller must not show anything until that has returned.
+    """
     patient = session.get(Patient, patient_id) if _is_id(patient_id) else None
     if patient is None or not _is_linked(session, actor, patient):
         raise NotFound(
@@ -80,7 +94,6 @@ def open_patient(
             f"A {actor.role} account may not {action.replace('.', ' ')} for this patient.",
             "Ask the patient's MS team.",
         )
-    record_access(session, actor, action=action, patient_id=patient.id, now=now)
     return patient
 
 
@@ -104,6 +117,19 @@ def record_access(
             detail=detail,
         )
     )
+
+
+def save_access(
+    database: Database, actor: Actor, *, action: str, patient_id: str, now: datetime
+) -> None:
+    """Commit one audit entry in a short transaction of its own.
+
+    A read that checked access with check_patient in a reading transaction calls this before it
+    answers: the entry is durable before anything is shown, and the write lock (SQLite has one
+    writer at a time) is held for one INSERT rather than for the whole read.
+    """
+    with database.writing() as session:
+        record_access(session, actor, action=action, patient_id=patient_id, now=now)
 
 
 def visible_patients_query(actor: Actor):  # type: ignore[no-untyped-def]
