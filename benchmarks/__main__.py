@@ -4,6 +4,7 @@ from benchmarks import (
     bench_answer,
     bench_api,
     bench_cds,
+    bench_load,
     bench_pages,
     bench_pharmacology,
     bench_schedule,
@@ -17,6 +18,7 @@ if __name__ == "__main__":
     bench_triage.main()
     bench_cds.main()
     bench_api.main()
+    bench_load.main()
     bench_pages.main()
     bench_sweep.main()
     bench_pharmacology.main()
