@@ -74,6 +74,12 @@ def read_json_body(raw: bytes) -> Any:
             f"request body: not valid JSON ({exc}).",
             "Send a CDS Hooks request as application/json.",
         ) from None
+    except RecursionError:  # json gives up on nesting deeper than Python's recursion limit
+        raise InvalidInput(
+            "cds.bad-request",
+            "request body: arrays or objects are nested too deeply to read.",
+            "Send a CDS Hooks request as application/json.",
+        ) from None
 
 
 def parse_body(model: type[Body], raw: Any, *, where: str = "") -> Body:
