@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from ofacare.records.tables import DiaryEntry, Injection, Patient
 from ofacare.safety.triage import CARE_TEAM, MAX_TEXT_CHARS, TriageResult, triage
 from ofacare.services.access import Actor, Permission, Role, open_patient
 from ofacare.services.admin import team_phone
-from ofacare.services.forms import Form
+from ofacare.services.forms import YEARS, Form, Moment
 from ofacare.services.idempotency import open_create, remember
 from ofacare.services.injections import check_happened
 from ofacare.services.runtime import Runtime
@@ -40,7 +40,7 @@ class DiaryForm(Form):
 
     text: str = Field(default="", max_length=MAX_TEXT_CHARS)
     choices: tuple[ChoiceWord, ...] = Field(default=(), max_length=MAX_CHOICES)
-    recorded_at: AwareDatetime | None = None
+    recorded_at: Moment | None = None
 
 
 class DiaryChanges(Form):
@@ -176,7 +176,15 @@ def change_diary_entry(
 
 
 def check_filter(query: DiaryFilter) -> DiaryFilter:
-    """Refuse a date range that ends before it starts."""
+    """Refuse a date range that ends before it starts, or a day outside the years recorded."""
+    for name, day in (("since", query.since), ("until", query.until)):
+        if day is not None and day.year not in YEARS:
+            raise InvalidInput(
+                "diary.bad-range",
+                f"{name}: '{day.isoformat()}' is outside the years ofacare records "
+                f"({YEARS[0]} to {YEARS[-1]}).",
+                "Check the year, or leave the limit out.",
+            )
     if query.since and query.until and query.until < query.since:
         raise InvalidInput(
             "diary.bad-range",

@@ -6,7 +6,7 @@ Validation errors name the field and quote the value; the doors turn them into 4
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import date, datetime, time
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +25,9 @@ from pydantic import (
 from ofacare.safety.profile import MsType
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+YEARS = range(1900, 2200)
+"""The years an event may be in: older is a typo, and year 1 with an offset cannot even be
+converted to UTC (it raised OverflowError, a server error)."""
 NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 """Files of the tz database that name no place: the machine's own zone and placeholders."""
 NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
@@ -70,10 +74,21 @@ def check_no_control_characters(value: object) -> object:
     return value
 
 
+def check_year(day: date | datetime) -> date | datetime:
+    """Refuse a date or moment outside YEARS (compared as written, before any conversion)."""
+    if day.year not in YEARS:
+        raise ValueError(
+            f"is outside the years ofacare records ({YEARS[0]} to {YEARS[-1]}); check the year"
+        )
+    return day
+
+
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
 ReminderChannel = Literal["email", "calendar", "none"]
 """How reminders reach a patient: by email, only through their calendar feed, or not at all."""
 Country = Annotated[str, AfterValidator(_country)]
+Moment = Annotated[AwareDatetime, AfterValidator(check_year)]
+"""When something happened: a date and time with its UTC offset, in the years ofacare records."""
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
@@ -150,8 +165,8 @@ def describe_problem(problem: Mapping[str, Any]) -> str:
     location = [
         str(part)
         for part in problem.get("loc", ())
-        if part not in {"body", "query", "path", "header"}
-    ]
+        if part not in {"body", "query", "path", "header"} and "[" not in str(part)
+    ]  # pydantic names a union's branch as a part ('str-enum[Urgency]'): not a field
     field = ".".join(location) or "body"
     kind = problem.get("type", "")
     message = str(problem.get("msg", "is not valid")).removeprefix("Value error, ")

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from ofacare.handling.storage import PenEventKind, compute_pen_state
 from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import Injection, Patient, PenEvent, Prescription
 from ofacare.services.access import Actor, Permission, open_patient
-from ofacare.services.forms import Form, ShortText
+from ofacare.services.forms import Form, Moment, ShortText
 from ofacare.services.idempotency import open_create, remember
 from ofacare.services.prescriptions import find_last_injection
 from ofacare.services.runtime import Runtime
@@ -53,12 +53,12 @@ Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)
 class InjectionForm(Form):
     """One injection as the person who gave it (or saw it given) records it."""
 
-    given_at: AwareDatetime
+    given_at: Moment
     site: Site
     injected_by: Injector = Injector.SELF
     pen_lot: PenText | None = None
     pen_serial: PenText | None = None
-    out_of_fridge_at: AwareDatetime | None = None
+    out_of_fridge_at: Moment | None = None
     reactions: tuple[ShortText, ...] = Field(default=(), max_length=20)
     notes: Notes | None = None
 

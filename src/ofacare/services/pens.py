@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from ofacare.handling.storage import PenEventKind, PenState, compute_pen_state
 from ofacare.knowledge import KnowledgeBase
 from ofacare.records.tables import Injection, Patient, PenEvent
 from ofacare.services.access import Actor, Permission, open_patient
-from ofacare.services.forms import Form
+from ofacare.services.forms import Form, Moment
 from ofacare.services.idempotency import open_create, remember
 from ofacare.services.injections import check_happened
 from ofacare.services.runtime import Runtime
@@ -37,7 +37,7 @@ class PenEventForm(Form):
 
     pen: PenLabel
     kind: PenEventKind
-    occurred_at: AwareDatetime
+    occurred_at: Moment
 
 
 @dataclass(frozen=True, slots=True)
