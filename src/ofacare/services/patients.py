@@ -26,6 +26,8 @@ from ofacare.services.runtime import Runtime
 MAX_AUDIT_ROWS = 500
 MAX_START_AHEAD = timedelta(days=366)  # a start further ahead than a year is a typo, not a plan
 MAX_AGE_YEARS = 120  # no one living is older: an earlier birth date is a typo
+CLEARABLE_FIELDS = frozenset({"email", "phone", "planned_start_on"})
+"""The fields a change may empty with null; null for any other (a yes/no, a name) is refused."""
 
 
 def local_today(patient: Patient, now: datetime) -> date:
@@ -96,17 +98,11 @@ def change_patient(
             today = local_today(patient, now)
             check_planned_start(patient.birth_date, changes.planned_start_on, today=today)
         for name, value in given.items():
-            if value is None and name in {
-                "given_name",
-                "family_name",
-                "timezone",
-                "reminder_time",
-                "country",
-                "ms_type",
-                "reminder_channel",
-            }:
+            if value is None and name not in CLEARABLE_FIELDS:
                 raise InvalidInput(
-                    "input.bad-patient", f"patient field '{name}' cannot be emptied.", ""
+                    "input.bad-patient",
+                    f"{name}: null cannot be stored; this field always has a value.",
+                    "Leave the field out to keep it as it is.",
                 )
             setattr(patient, name, list(value) if name == "immunosuppressants" else value)
         return patient
