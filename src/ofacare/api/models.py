@@ -64,6 +64,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (403, "Signed in, but this role may not do this"),
         (404, "No such record that you can see"),
         (409, "Idempotency key reused for a different request"),
+        (413, "Body larger than the limit (OFACARE_MAX_BODY_BYTES)"),
+        (415, "Body not sent as JSON"),
         (422, "Bad input: the message names the field and the value"),
         (429, "Too many attempts"),
     )
