@@ -33,7 +33,6 @@ a second on a loaded 2-core machine; a runaway loop or regex takes forever."""
 settings.register_profile(
     "parsers-ci",
     deadline=DEADLINE_MS,
-    derandomize=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
@@ -43,11 +42,15 @@ settings.register_profile(
 )
 
 
-def parser_settings(*, ci: int) -> Callable[[F], F]:
+def parser_settings(*, ci: int, suppress: tuple[HealthCheck, ...] = ()) -> Callable[[F], F]:
     """The settings of one fuzz test: `ci` examples in CI, LONG_FACTOR times more when long."""
     long_run = PROFILE == "long"
     base = settings.get_profile("parsers-long" if long_run else "parsers-ci")
-    chosen: Callable[[F], F] = settings(base, max_examples=ci * LONG_FACTOR if long_run else ci)
+    chosen: Callable[[F], F] = settings(
+        base,
+        max_examples=ci * LONG_FACTOR if long_run else ci,
+        suppress_health_check=[*base.suppress_health_check, *suppress],
+    )
     return chosen
 
 

@@ -77,8 +77,13 @@ def load_revisions(ics: bytes, *, field: str = "previous") -> dict[str, EventRev
         calendar = Calendar.from_ical(ics)
         revisions = {}
         for event in calendar.walk("VEVENT"):
+            uid, sequence = event["uid"], event.get("sequence", 0)
             starts = event.decoded("dtstart")
-            revisions[str(event["uid"])] = EventRevision(int(event.get("sequence", 0)), starts)
+            if isinstance(uid, list) or isinstance(sequence, list) or isinstance(starts, list):
+                raise ValueError("an event has its UID, SEQUENCE or DTSTART more than once")
+            if not isinstance(starts, date):
+                raise ValueError(f"DTSTART {starts!r} is not a date or a date and time")
+            revisions[str(uid)] = EventRevision(int(sequence), starts)
     except (ValueError, KeyError, IndexError) as exc:
         raise InvalidInput(
             "calendar.unreadable-previous",
