@@ -1,42 +1,59 @@
-"""Every endpoint, called as every role, for the caller's own patient and for another patient:
-exactly the allowed calls succeed; another patient's record answers like a missing one.
+"""Every API endpoint, called as every role and anonymously, for the caller's own patient,
+another patient and a patient that does not exist: exactly the allowed calls succeed; another
+patient's record (or another patient's sub-record on one's own) answers exactly like a missing
+one; a refused call stores nothing.
 
 The table below is the specification (issue 6 §2): patients own their record, caregivers read and
 log injections and symptoms, clinicians read their panel and record clinical data, admins manage
 accounts and see no clinical data. A route missing from the table fails the suite.
+
+The tests of a module share one migrated database per backend; each adds a world of its own
+(tests/security/access_world.py), so the matrix runs on PostgreSQL without a database per test.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from ofacare.api.app import create_app
 from ofacare.config import Settings
-from ofacare.records.tables import Alert, CaregiverLink, DiaryEntry, Patient, Prescription, User
-from ofacare.services.access import Actor
-from ofacare.services.accounts import create_token
+from ofacare.records.tables import Patient
 from ofacare.services.fhir_exchange import export_bundle
-from tests.people import World, build_world
+from ofacare.services.runtime import Runtime
+from tests.database_fixtures import BACKENDS
+from tests.security.access_world import (
+    MISSING_ID,
+    AccessWorld,
+    backend_runtime,
+    build_access_world,
+    except_audit,
+    world_rows,
+)
 
-P, C, CL, A = "patient", "caregiver", "clinician", "admin"
+P, C, CL, A, ANON = "patient", "caregiver", "clinician", "admin", "anonymous"
 READ, LOG, OWN, CLINICAL = {P, C, CL}, {P, C, CL}, {P}, {CL}
 ROLES = (P, C, CL, A)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SUB_RECORDS = ("prescription_id", "entry_id", "alert_id", "link_id")
+ANONYMOUS_ALLOWED = {("POST", "/session"), ("POST", "/invitations/accept")}
 
 
 @dataclass(frozen=True)
 class Call:
     allowed: set[str]
-    body: Callable[[dict[str, str]], Any] | None = None
+    body: Callable[[AccessWorld], Any] | None = None
     query: str = ""
 
 
-def _injection(_: dict[str, str]) -> dict[str, Any]:
+def _injection(_: AccessWorld) -> dict[str, Any]:
     return {"given_at": NOW.isoformat(), "site": "thigh-left", "injected_by": "self"}
 
 
@@ -123,13 +140,13 @@ OTHER_ROUTES: dict[tuple[str, str], Call] = {
         {CL}, lambda _: {"given_name": "Sam", "family_name": "New", "birth_date": "1990-01-01"}
     ),
     ("GET", "/alerts"): Call({CL}),
-    ("POST", "/fhir/import"): Call({CL}, lambda ids: ids["bundle"]),
+    ("POST", "/fhir/import"): Call({CL}, lambda w: w.ids.get("bundle", {})),
     ("POST", "/ask"): Call({P, C, CL, A}, lambda _: {"question": "How should I store the pens?"}),
     ("GET", "/admin/users"): Call({A}),
     ("POST", "/admin/users"): Call(
         {A},
-        lambda _: {
-            "email": "new@example.org",
+        lambda w: {
+            "email": f"new-{w.tag}@example.org",
             "display_name": "New",
             "role": "caregiver",
             "password": "a long enough password",
@@ -137,7 +154,7 @@ OTHER_ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("PATCH", "/admin/users/{user_id}"): Call({A}, lambda _: {"display_name": "Renamed"}),
     ("GET", "/admin/teams"): Call({A}),
-    ("POST", "/admin/teams"): Call({A}, lambda _: {"name": "East MS Centre"}),
+    ("POST", "/admin/teams"): Call({A}, lambda w: {"name": f"East MS Centre {w.tag}"}),
     ("PUT", "/admin/teams/{team_id}/members/{user_id}"): Call({A}),
     ("DELETE", "/admin/teams/{team_id}/members/{user_id}"): Call({A}),
     ("PUT", "/admin/patients/{patient_id}/account/{user_id}"): Call({A}),
@@ -160,162 +177,152 @@ def test_the_table_covers_every_route_of_the_api():
     assert routes == set(PATIENT_ROUTES) | set(OTHER_ROUTES) | UNGATED
 
 
-def prepare(runtime, world: World) -> dict[str, str]:
-    """Records the sub-resource routes act on, for both patients, and each role's token."""
-    now = runtime.now()
-    ids: dict[str, str] = {}
-    with runtime.database.writing() as session:
-        for owner, suffix in ((world.patient_id, "own"), (world.other_patient_id, "other")):
-            rx = Prescription(
-                patient_id=owner,
-                start_on=date(2026, 2, 2),
-                interval_mode="monthly",
-                written_on=date(2026, 2, 1),
-                created_at=now,
-            )
-            entry = DiaryEntry(
-                patient_id=owner,
-                recorded_at=now,
-                text="fever",
-                choices=[],
-                urgency="urgent",
-                advice="Call today.",
-                call="team",
-                triage={},
-            )
-            alert = Alert(
-                patient_id=owner,
-                key=f"k-{suffix}",
-                code="alert.test",
-                severity="refer",
-                title="Test",
-                message="Test alert",
-                facts=[],
-                raised_on=now.date(),
-                created_at=now,
-            )
-            link = CaregiverLink(
-                patient_id=owner,
-                email=f"friend-{suffix}@example.org",
-                created_at=now,
-                invite_expires_at=now,
-            )
-            session.add_all([rx, entry, alert, link])
-            session.flush()
-            ids |= {
-                f"prescription_id:{suffix}": rx.id,
-                f"entry_id:{suffix}": entry.id,
-                f"alert_id:{suffix}": alert.id,
-                f"link_id:{suffix}": link.id,
-            }
-        spare = User(
-            email="spare@example.org",
-            display_name="Spare",
-            role="patient",
-            password_hash="x",
-            active=True,
-            created_at=now,
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One database per backend for the module: each test adds a world of its own."""
+    yield from backend_runtime(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def api(shared: Runtime):  # type: ignore[no-untyped-def]
+    with TestClient(create_app(runtime=shared), follow_redirects=False) as client:
+        yield client
+
+
+def path_ids(world: AccessWorld, side: str, path: str) -> dict[str, str]:
+    """The values of the path's parameters for one side: own, other or missing."""
+    if side == "missing":
+        return dict.fromkeys(
+            ("patient_id", *SUB_RECORDS, "user_id", "team_id", "token_id"), MISSING_ID
         )
-        session.add(spare)
-        session.flush()
-        ids["spare_patient_user"] = spare.id
-    for role in ROLES:
-        actor: Actor = getattr(world, role)
-        ids[f"token:{role}"] = create_token(runtime, actor, name="matrix").token
-    ids["user_id"] = world.caregiver.user_id
-    ids["clinician_id"] = world.clinician.user_id
+    ids = {
+        "patient_id": world.patient_id if side == "own" else world.other_patient_id,
+        **{name: world.ids[f"{name}:{side}"] for name in SUB_RECORDS},
+        "team_id": world.team_id,
+        "user_id": world.actors["caregiver"].user_id,
+        "token_id": MISSING_ID,
+    }
+    if "/teams/" in path:
+        ids["user_id"] = world.actors["clinician"].user_id
+    if "/account/" in path:  # an admin gives the record without an account its sign-in
+        ids |= {"patient_id": world.other_patient_id, "user_id": world.actors["spare"].user_id}
     return ids
 
 
-def fill(path: str, ids: dict[str, str], patient_id: str, side: str, world: World) -> str:
-    values = {
-        "patient_id": patient_id,
-        "prescription_id": ids[f"prescription_id:{side}"],
-        "entry_id": ids[f"entry_id:{side}"],
-        "alert_id": ids[f"alert_id:{side}"],
-        "link_id": ids[f"link_id:{side}"],
-        "user_id": ids["clinician_id"]
-        if "/teams/" in path
-        else ids["spare_patient_user"]
-        if "/account/" in path
-        else ids["user_id"],
-        "team_id": world.team_id,
-    }
-    return "/api/v1" + path.format(**values)
-
-
-def send(client, method: str, url: str, token: str, body: Any):  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {token}"}
-    return client.request(method, url, headers=headers, json=body)
-
-
-@pytest.mark.parametrize("route", sorted(PATIENT_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
-@pytest.mark.parametrize("role", ROLES)
-def test_patient_routes_allow_exactly_the_roles_in_the_table(client, runtime, route, role):
-    world = build_world(runtime)
-    ids = prepare(runtime, world)
-    call = PATIENT_ROUTES[route]
+def send(
+    client: TestClient, world: AccessWorld, route: tuple[str, str], role: str, ids: dict[str, str]
+) -> httpx.Response:
     method, path = route
-    body = call.body(ids) if call.body else None
-    token = ids[f"token:{role}"]
-    other = send(
-        client,
-        method,
-        fill(path, ids, world.other_patient_id, "other", world) + call.query,
-        token,
-        body,
+    call = (PATIENT_ROUTES | OTHER_ROUTES).get(route, Call(set()))
+    headers = world.bearer(role) if role != ANON else {}
+    url = "/api/v1" + path.format(**ids) + call.query
+    client.cookies.clear()
+    return client.request(
+        method, url, headers=headers, json=call.body(world) if call.body else None
     )
-    assert other.status_code == 404, other.text
-    assert other.json()["error"]["code"] == "access.no-such-patient"
-    missing = send(
-        client, method, fill(path, ids, "0" * 36, "other", world) + call.query, token, body
-    )
-    assert missing.json() == other.json() | {
-        "error": {**other.json()["error"], "message": missing.json()["error"]["message"]}
-    }
-    own = send(
-        client, method, fill(path, ids, world.patient_id, "own", world) + call.query, token, body
-    )
-    if role in call.allowed:
-        assert own.status_code < 300, own.text
-    else:
-        assert own.status_code in {403, 404}, own.text
-        assert own.json()["error"]["code"] in {"access.not-allowed", "access.no-such-patient"}
 
 
-@pytest.mark.parametrize("route", sorted(OTHER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
-@pytest.mark.parametrize("role", ROLES)
-def test_account_and_panel_routes_allow_exactly_the_roles_in_the_table(
-    client, runtime, route, role
-):
-    world = build_world(runtime)
-    ids = prepare(runtime, world)
+def sides_of(path: str) -> tuple[str, ...]:
+    if "{patient_id}" in path and "/account/" not in path:
+        return ("other", "missing", "own")  # refusals first: an allowed own call changes things
+    if "{" in path:
+        return ("missing", "own")
+    return ("own",)
+
+
+def without_ids(world: AccessWorld, answer: httpx.Response) -> Any:
+    text = answer.text
+    for value in (world.other_patient_id, MISSING_ID, *world.ids.values()):
+        text = text.replace(value, "<id>")
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", text)
+
+
+def check_route(client: TestClient, runtime: Runtime, route: tuple[str, str], role: str) -> None:
+    """Call the route as `role` for each side and check the answers against the table."""
+    world = build_access_world(runtime)
     if route == ("POST", "/fhir/import"):
-        bundle = export_bundle(runtime, world.clinician, world.patient_id)
-        with runtime.database.writing() as session:  # free the ids again: import into an empty slot
-            session.delete(session.get(Patient, world.patient_id))
-        ids["bundle"] = bundle  # type: ignore[assignment]
-    call = OTHER_ROUTES[route]
-    method, path = route
-    body = call.body(ids) if call.body else None
-    answer = send(
-        client,
-        method,
-        fill(path, ids, world.other_patient_id, "other", world),
-        ids[f"token:{role}"],
-        body,
-    )
-    if role in call.allowed:
-        assert answer.status_code < 300, answer.text
-    else:
-        assert answer.status_code in {403, 404}, answer.text
-        assert answer.json()["error"]["code"].startswith("access.")
+        prepare_import(runtime, world)
+    call = (PATIENT_ROUTES | OTHER_ROUTES)[route]
+    allowed = role in call.allowed
+    stored = world_rows(runtime, world)
+    answers = {}
+    for side in sides_of(route[1]):
+        answers[side] = answer = send(client, world, route, role, path_ids(world, side, route[1]))
+        if side == "own" and allowed:
+            assert answer.status_code < 300, answer.text
+            continue
+        code = answer.json()["error"]["code"]
+        if not allowed:
+            assert answer.status_code in {403, 404}, (side, answer.text)
+            assert code.startswith("access."), (side, answer.text)
+        elif side == "other":
+            assert (answer.status_code, code) == (404, "access.no-such-patient"), answer.text
+        else:
+            assert answer.status_code == 404, (side, answer.text)
+        assert world_rows(runtime, world) == stored, f"refused as {role} ({side}), yet stored"
+    if "other" in answers:
+        other, missing = answers["other"], answers["missing"]
+        assert other.status_code == missing.status_code
+        assert without_ids(world, other) == without_ids(world, missing)
+
+
+def prepare_import(runtime: Runtime, world: AccessWorld) -> None:
+    """The own patient's Bundle, and an empty slot to import it into (its record removed)."""
+    bundle = export_bundle(runtime, world.actors["clinician"], world.patient_id)
+    with runtime.database.writing() as session:
+        session.delete(session.get(Patient, world.patient_id))
+    world.ids["bundle"] = bundle  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_patient_list_holds_only_the_patients_a_role_may_see(client, runtime, role):
-    world = build_world(runtime)
-    ids = prepare(runtime, world)
-    listed = send(client, "GET", "/api/v1/patients", ids[f"token:{role}"], None).json()
+@pytest.mark.parametrize("route", sorted(PATIENT_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_patient_routes_allow_exactly_the_roles_in_the_table(api, shared, route, role):
+    check_route(api, shared, route, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(OTHER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_account_and_panel_routes_allow_exactly_the_roles_in_the_table(api, shared, route, role):
+    check_route(api, shared, route, role)
+
+
+WITH_RECORDS = sorted(
+    route for route in PATIENT_ROUTES if any(f"{{{name}}}" in route[1] for name in SUB_RECORDS)
+)
+
+
+@pytest.mark.parametrize("route", WITH_RECORDS, ids=lambda r: f"{r[0]} {r[1]}")
+def test_another_patients_record_under_ones_own_answers_like_a_missing_record(api, shared, route):
+    world = build_access_world(shared)
+    stored = world_rows(shared, world)
+    for role in sorted(PATIENT_ROUTES[route].allowed):
+        own = path_ids(world, "own", route[1])
+        foreign = own | {name: world.ids[f"{name}:other"] for name in SUB_RECORDS}
+        missing = own | dict.fromkeys(SUB_RECORDS, MISSING_ID)
+        answers = [send(api, world, route, role, ids) for ids in (foreign, missing)]
+        assert [a.status_code for a in answers] == [404, 404], (role, answers[0].text)
+        assert without_ids(world, answers[0]) == without_ids(world, answers[1])
+        after = world_rows(shared, world)
+        assert except_audit(after) == except_audit(stored), role
+        read = {row[5] for row in after["audit_log"][len(stored["audit_log"]) :]}
+        assert read <= {world.patient_id}, "a refused read of another patient was audited"
+        stored = after
+
+
+def test_every_route_but_signing_in_and_accepting_an_invitation_needs_a_sign_in(api, shared):
+    world = build_access_world(shared)
+    stored = world_rows(shared, world)
+    for route in sorted((PATIENT_ROUTES | OTHER_ROUTES).keys() | UNGATED - ANONYMOUS_ALLOWED):
+        answer = send(api, world, route, ANON, path_ids(world, "own", route[1]))
+        assert answer.status_code == 401, (route, answer.text)
+        assert answer.json()["error"]["code"] == "auth.not-signed-in", route
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert world_rows(shared, world) == stored
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_patient_list_holds_only_the_patients_a_role_may_see(api, shared, role):
+    world = build_access_world(shared)
+    listed = api.get("/api/v1/patients", headers=world.bearer(role)).json()
     expected = {A: [], P: [world.patient_id], C: [world.patient_id], CL: [world.patient_id]}[role]
     assert [p["id"] for p in listed] == expected
