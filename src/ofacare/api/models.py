@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d+)?$",
+            "description": "A wall-clock time in the patient's timezone, HH:MM:SS, no offset.",
+        }
+    ),
+]
+"""JSON Schema's "time" format demands a UTC offset; a reminder time is local and has none."""
 
 
 class Out(BaseModel):
@@ -32,7 +45,7 @@ class PatientOut(Out):
     sex: str
     country: str
     timezone: str
-    reminder_time: time
+    reminder_time: LocalTime
     reminder_channel: str
     """How reminders reach the patient: email, calendar (the feed only) or none."""
     email: str | None

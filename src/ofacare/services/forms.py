@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
@@ -19,6 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -87,6 +89,27 @@ Timezone = Annotated[str, AfterValidator(_known_timezone)]
 ReminderChannel = Literal["email", "calendar", "none"]
 """How reminders reach a patient: by email, only through their calendar feed, or not at all."""
 Country = Annotated[str, AfterValidator(_country)]
+
+
+def _local_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("has a UTC offset; send the local time alone, such as 09:00")
+    return value
+
+
+ReminderTime = Annotated[
+    time,
+    AfterValidator(_local_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "A wall-clock time in the patient's timezone, such as 09:00.",
+        }
+    ),
+]
+"""A local time without an offset: the patient's timezone says where it is (JSON Schema's "time"
+format would demand an offset, which ofacare would then have to throw away)."""
 Moment = Annotated[AwareDatetime, AfterValidator(check_year)]
 """When something happened: a date and time with its UTC offset, in the years ofacare records."""
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -103,10 +126,42 @@ Phone = Annotated[
 class Form(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_number_for_a_date_or_yes_no(cls, value: object, info: ValidationInfo) -> object:
+        """pydantic would read a JSON number as seconds since 1970 for a date or a time
+        (20260401 is a day in August 1970) and 0 or 1 as a yes/no: refuse, never store that."""
+        if type(value) in {int, float} and info.field_name:
+            wanted = _number_misread_as(cls.model_fields[info.field_name].annotation)
+            if wanted:
+                raise ValueError(f"is a number; send {wanted}")
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _plain_text(cls, value: object) -> object:
         return check_no_control_characters(value)
+
+
+NOT_NUMBERS = (
+    (bool, "true or false"),
+    (datetime, "a date and time such as 2026-03-02T09:00:00+00:00"),
+    (AwareDatetime, "a date and time such as 2026-03-02T09:00:00+00:00"),
+    (date, "a date such as 2026-03-02"),
+    (time, "a time such as 09:00"),
+)
+"""Types pydantic would read from a number, and how to write a value of each instead."""
+
+
+def _number_misread_as(annotation: object) -> str | None:
+    """How to write the field's value, if its type is one a number would be misread as."""
+    if isinstance(annotation, type):
+        return next((text for kind, text in NOT_NUMBERS if issubclass(annotation, kind)), None)
+    for part in get_args(annotation):  # a union's members, an Annotated type's base
+        found = _number_misread_as(part)
+        if found:
+            return found
+    return None
 
 
 class PatientForm(Form):
@@ -118,7 +173,7 @@ class PatientForm(Form):
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     country: Country = "US"
     timezone: Timezone = "UTC"
-    reminder_time: time = time(9, 0)
+    reminder_time: ReminderTime = time(9, 0)
     email: Email | None = None
     phone: Phone | None = None
     ms_type: MsType = "RRMS"
@@ -138,7 +193,7 @@ class PatientChanges(Form):
     given_name: Name | None = None
     family_name: Name | None = None
     timezone: Timezone | None = None
-    reminder_time: time | None = None
+    reminder_time: ReminderTime | None = None
     email: Email | None = None
     phone: Phone | None = None
     country: Country | None = None

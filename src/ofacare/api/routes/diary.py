@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from ofacare.api.auth import CurrentActor, IdempotencyKey, RuntimeDep
 from ofacare.api.models import ERROR_RESPONSES, Out
@@ -23,6 +24,16 @@ from ofacare.services.diary import (
 )
 
 router = APIRouter(tags=["diary"], responses=ERROR_RESPONSES)
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("is a number; send a date such as 2026-03-02")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_not_a_number)]
+"""A day in a query: pydantic would read a bare number as seconds since 1970 (?since=0)."""
 
 
 class DiaryEntryOut(Out):
@@ -70,8 +81,8 @@ def list_entries(
     actor: CurrentActor,
     *,
     urgency: Urgency | None = None,
-    since: Annotated[date | None, Query(description="First local day, included.")] = None,
-    until: Annotated[date | None, Query(description="Last local day, included.")] = None,
+    since: Annotated[Day | None, Query(description="First local day, included.")] = None,
+    until: Annotated[Day | None, Query(description="Last local day, included.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> list[DiaryEntryOut]:
     """The diary, newest first; filter by urgency and by the patient's local days."""
