@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
+import httpx
 from fastapi.testclient import TestClient
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from ofacare.interop.cds_hooks import create_cds_app
+from ofacare.interop.cds_hooks.discovery import PREFETCH
 from ofacare.interop.cds_hooks.feedback import InMemoryFeedbackStore
-from ofacare.interop.cds_hooks.fetch import FetchFailed
+from ofacare.interop.cds_hooks.fetch import FetchFailed, render_query
 from tests.fuzz.parser_strategies import (
     BAD_DATES,
     DEEP_JSON_TEXT,
@@ -31,6 +34,7 @@ from tests.fuzz.parser_strategies import (
 )
 from tests.interop.cds_hooks.support import (
     ORDER_SIGN,
+    PATIENT_ID,
     PATIENT_VIEW,
     TODAY,
     on_kesimpta,
@@ -40,6 +44,11 @@ from tests.interop.cds_hooks.support import (
 )
 
 ERROR_STATUSES = {400, 404, 412, 422}
+ODD_SERVERS = [
+    "https://ehr.example.org/fhir/", "http://[::1", "https://", "http://exa mple.org/fhir",
+    "https://ehr.example.org/fhir?x=1#y", "http://\x00host/fhir", "https://" + "a" * 5000,
+    "https://ehr.example.org:99999/fhir", "https://ehr.example.org/\u2028",
+]  # fmt: skip
 INDICATORS = {"info", "warning", "critical"}
 MAX_SUMMARY = 140  # CDS Hooks 2.0: "<140 characters"
 
@@ -77,16 +86,28 @@ FEEDBACK = {
 }
 
 
-class UnreachableFhirServer:
-    """A FhirReader whose server is down: every read fails as a network error would."""
+SERVER = "https://ehr.example.org/fhir"
+DOWN = FetchFailed("cds.fetch-failed", "ConnectError")
+
+
+class ScriptedFhirServer:
+    """A FhirReader answering each URL as the test scripted it; unknown URLs fail like a server
+    that is down. Each example sets `answers`: decoded JSON, None (404), or a FetchFailed."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Any] = {}
 
     async def read(self, url: str, *, token: str | None) -> Any:
-        raise FetchFailed("cds.fetch-failed", f"{url}: ConnectError")
+        answer = self.answers.get(url, DOWN)
+        if isinstance(answer, FetchFailed):
+            raise answer
+        return answer
 
 
+FHIR_SERVER = ScriptedFhirServer()
 STORE = InMemoryFeedbackStore()
 CLIENT = TestClient(
-    create_cds_app(clock=lambda: TODAY, fhir_client=UnreachableFhirServer(), feedback_store=STORE),
+    create_cds_app(clock=lambda: TODAY, fhir_client=FHIR_SERVER, feedback_store=STORE),
     raise_server_exceptions=False,
 )
 
@@ -137,6 +158,7 @@ def call(service: str, content: bytes) -> None:
         f"/cds-services/{service}", content=content, headers={"content-type": "application/json"}
     )
     event(f"HTTP {response.status_code}")
+    FHIR_SERVER.answers = {}
     if response.status_code == 200:
         event("cards" if response.json()["cards"] else "no cards")
         assert_cards(response)
@@ -177,8 +199,70 @@ def test_feedback_is_kept_whole_or_refused_in_the_one_shape(content: bytes) -> N
     )
     kept = len(STORE.list()) - before
     event(f"HTTP {response.status_code}")
+    FHIR_SERVER.answers = {}
     if response.status_code == 200:
         assert kept == len(json.loads(content)["feedback"]) > 0
     else:
         assert_error_shape(response)
         assert kept == 0
+
+
+def fetch_url(key: str) -> str:
+    """The URL the service fetches a prefetch key from, for the fixture patient."""
+    path, _, query = render_query(PREFETCH[key], {"patientId": PATIENT_ID}).partition("?")
+    return str(httpx.URL(f"{SERVER}/{path}", params=parse_qsl(query)))
+
+
+SCREENED = screened_prefetch()
+NEXT_PAGE = f"{SERVER}/page-2"
+SERVER_VALUES = st.one_of(
+    SHALLOW_NASTY,
+    st.just({"resourceType": "OperationOutcome", "issue": []}),
+    st.just(DOWN),
+    st.none(),
+)
+
+
+@st.composite
+def server_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """What the FHIR server answers for each query: the screened data, a few answers damaged or
+    replaced by anything (an outage, a 404, an OperationOutcome), some with a next page."""
+    answers = {fetch_url(key): json.loads(json.dumps(value)) for key, value in SCREENED.items()}
+    for key in draw(st.lists(st.sampled_from(sorted(SCREENED)), max_size=3, unique=True)):
+        url = fetch_url(key)
+        if draw(st.booleans()):
+            answers[url] = draw(SERVER_VALUES)
+        else:
+            answers[url] = draw(mutated(answers[url], most=2, values=SHALLOW_NASTY))
+    for url in draw(st.lists(st.sampled_from(sorted(answers)), max_size=3, unique=True)):
+        if isinstance(answers[url], dict):
+            answers[url]["link"] = draw(
+                st.just([{"relation": "next", "url": NEXT_PAGE}]) | SHALLOW_NASTY
+            )
+    answers[NEXT_PAGE] = draw(
+        st.just({"resourceType": "Bundle", "link": [{"relation": "next", "url": NEXT_PAGE}]})
+        | mutated(SCREENED["conditions"], most=2, values=SHALLOW_NASTY)
+    )
+    return answers
+
+
+@parser_settings(ci=80)
+@given(
+    service=st.sampled_from(sorted(REQUESTS)),
+    answers=server_answers(),
+    server=st.one_of(*[st.just(SERVER)] * 4, st.sampled_from(ODD_SERVERS)),
+)
+def test_whatever_the_fhir_server_answers_the_hook_gets_cards_or_an_error_in_the_one_shape(
+    service: str, answers: dict[str, Any], server: str
+) -> None:
+    request = json.loads(json.dumps(REQUESTS[service][0]))
+    request.pop("prefetch", None)
+    if service == PATIENT_VIEW:  # the Kesimpta order comes from the server's medications
+        answers[fetch_url("medications")] = on_kesimpta(screened_prefetch())["medications"]
+    request["fhirServer"] = server
+    request["fhirAuthorization"] = {
+        "access_token": "token", "token_type": "Bearer", "expires_in": 300,
+        "scope": "patient/*.read", "subject": "ofacare",
+    }  # fmt: skip
+    FHIR_SERVER.answers = answers
+    call(service, to_body(request))

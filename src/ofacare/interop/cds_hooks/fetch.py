@@ -114,7 +114,10 @@ def render_query(template: str, context: Mapping[str, Any]) -> str:
 async def _fetch(request: HookRequest, template: str, reader: FhirReader) -> Any:
     assert request.fhirServer is not None
     path, _, query = render_query(template, request.context).partition("?")
-    url = str(httpx.URL(f"{request.fhirServer.rstrip('/')}/{path}", params=parse_qsl(query)))
+    try:
+        url = str(httpx.URL(f"{request.fhirServer.rstrip('/')}/{path}", params=parse_qsl(query)))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchFailed("cds.fetch-failed", f"fhirServer: not a usable URL ({exc})") from None
     value = await reader.read(url, token=request.token)
     if _is_outcome(value):
         raise FetchFailed("cds.fetch-failed", f"{url}: the server answered an OperationOutcome")
@@ -126,16 +129,26 @@ async def _fetch(request: HookRequest, template: str, reader: FhirReader) -> Any
         page = await reader.read(following, token=request.token)
         if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
             break
-        value["entry"] = [*(value.get("entry") or []), *(page.get("entry") or [])]
+        first, more = value.get("entry") or [], page.get("entry") or []
+        if not isinstance(more, list):  # half a search result would read as "not done"
+            raise FetchFailed("cds.fetch-failed", f"{following}: the page's entry is not a list")
+        if not isinstance(first, list):
+            break  # reading the first page names its bad entry
+        value["entry"] = [*first, *more]
         pages += 1
     return value
 
 
 def _next_link(bundle: Any) -> str | None:
+    """The URL of a searchset's next page; None when there is none or the links are malformed."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return None
-    links = bundle.get("link") or []
-    return next((link.get("url") for link in links if link.get("relation") == "next"), None)
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) else None
+    return None
 
 
 def _usable(value: Any) -> bool:

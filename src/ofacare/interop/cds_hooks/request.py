@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -38,7 +39,7 @@ class HookRequest(_Body):
 
     @model_validator(mode="after")
     def _server_for_token(self) -> HookRequest:
-        if self.fhirServer is not None and not self.fhirServer.startswith(("https://", "http://")):
+        if self.fhirServer is not None and not is_http_url(self.fhirServer):
             raise ValueError(
                 f"fhirServer must be an http(s) URL, got {quote_value(self.fhirServer)}"
             )
@@ -49,6 +50,22 @@ class HookRequest(_Body):
     @property
     def token(self) -> str | None:
         return self.fhirAuthorization.access_token if self.fhirAuthorization else None
+
+
+def is_http_url(text: str) -> bool:
+    """Whether text is an absolute http(s) URL with a host and a valid port, nothing odd in it.
+
+    >>> is_http_url("https://ehr.example.org/fhir"), is_http_url("http://[::1"), is_http_url("ftp://x")
+    (True, False, False)
+    """
+    if not text.isprintable() or " " in text:
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 class PatientViewContext(_Body):
