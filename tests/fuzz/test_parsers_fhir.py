@@ -114,13 +114,13 @@ def test_any_json_as_a_bundle_is_refused_or_read(raw: Any) -> None:
     check_bundle(raw)
 
 
-@parser_settings(ci=150)
+@parser_settings(ci=100)
 @given(mutated(PREFETCH, most=4))
 def test_a_damaged_prefetch_screens_or_is_refused_naming_the_resource(raw: Any) -> None:
     check_prefetch(raw)
 
 
-@parser_settings(ci=120)
+@parser_settings(ci=80)
 @given(aim=st.sampled_from(sorted(AIMED)), data=st.data())
 def test_bad_dates_numbers_and_codes_in_a_prefetch_screen_or_are_refused(
     aim: str, data: st.DataObject

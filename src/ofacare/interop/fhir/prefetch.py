@@ -48,6 +48,7 @@ from ofacare.interop.fhir.observations import effective_date, read_lab_results
 from ofacare.interop.fhir.record import (
     FhirRecord,
     MissingFhirData,
+    UnreadableFhirData,
     has_code,
     to_date,
     unreadable_value,
@@ -168,6 +169,12 @@ def read_vaccinations(immunizations: Iterable[Immunization]) -> tuple[Vaccinatio
         if immunization.status != "completed" or given_on is None:
             continue
         concept = immunization.vaccineCode
+        if concept is None:  # required in FHIR; without it a live vaccine would pass unseen
+            raise UnreadableFhirData(
+                "fhir.unreadable-value",
+                f"Immunization/{immunization.id}: vaccineCode is missing.",
+                "Record which vaccine was given; ofacare checks live vaccines before a dose.",
+            )
         codes = [(c.system, c.code) for c in concept.coding or []]
         names = [n for n in (concept.text, *(c.display for c in concept.coding or [])) if n]
         name = names[0] if names else (codes[0][1] if codes and codes[0][1] else "vaccine")
