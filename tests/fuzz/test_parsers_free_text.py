@@ -9,12 +9,16 @@ level; an answer either cites its facts or abstains and says whom to ask.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from ofacare.cli.main import main
 from ofacare.errors import InvalidInput
 from ofacare.knowledge import default_knowledge
 from ofacare.knowledge.answer import MAX_QUESTION_CHARS, answer_question
@@ -165,3 +169,38 @@ def test_search_reads_any_text_as_terms_without_search_syntax_errors(
     assert len(hits) <= 5
     for hit in hits:
         assert 0.0 <= hit.coverage <= 1.0 and -1.0 <= hit.meaning <= 1.0
+
+
+NUMBER_TEXT = st.one_of(
+    st.integers(-5, 40).map(str), st.sampled_from(["", "abc", "1e3", "٣", " 2 ", str(2**64)])
+)
+
+
+@parser_settings(ci=60)
+@given(
+    command=st.sampled_from(["triage", "ask"]),
+    text=TEXTS,
+    options=st.dictionaries(
+        st.sampled_from(["--days-since-injection", "--dose-number", "--country", "--audience"]),
+        NUMBER_TEXT | COUNTRIES.map(str) | st.sampled_from(["patient", "clinician", "nurse"]),
+        max_size=3,
+    ),
+)
+def test_the_cli_answers_any_text_with_a_verdict_or_one_error_line(
+    command: str, text: str, options: dict[str, str]
+) -> None:
+    allowed = {"triage": {"--days-since-injection", "--dose-number", "--country"},
+               "ask": {"--country", "--audience"}}[command]  # fmt: skip
+    args = [command, "--json", *(p for k, v in options.items() if k in allowed for p in (k, v))]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([*args, "--", text])
+    event(f"{command}: exit {code}")
+    assert "Traceback" not in err.getvalue()
+    if code == 0:
+        document = json.loads(out.getvalue())
+        assert document.get("call") or document.get("who_to_call"), document
+    else:
+        assert code == 2, err.getvalue()
+        lines = err.getvalue().strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), err.getvalue()
