@@ -6,7 +6,9 @@ Create Date: 2026-11-28
 
 The app only ever inserts audit entries; these triggers make the database refuse anything else,
 so neither a bug nor someone with the app's database login can rewrite who looked at a record.
-PostgreSQL also refuses TRUNCATE. Dropping the table is not refused (a downgrade, a restore).
+PostgreSQL also refuses TRUNCATE. Dropping the table is not refused (a downgrade, a restore);
+the trigger function outlives a dropped table, hence CREATE OR REPLACE (a restore of an older
+backup drops the tables and then migrates forward).
 
 On SQLite a batch migration that rebuilds audit_log (copy, drop, rename) loses the triggers with
 the old table: such a migration must create them again (tests/security/test_audit_log.py checks
@@ -38,7 +40,7 @@ def upgrade() -> None:
             )
         return
     op.execute(
-        f"CREATE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "RAISE EXCEPTION 'audit_log is append-only: % is refused', TG_OP "
         "USING ERRCODE = 'insufficient_privilege'; END $$"
     )
