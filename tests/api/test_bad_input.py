@@ -258,6 +258,9 @@ def test_huge_and_malformed_bodies_are_refused_before_any_route_in_the_one_shape
     assert refused.json()["error"]["code"] == "http.unsupported-media-type"
     assert_refused(client.get(patient_path(world, "/labs?test=%00")), 422, "query", "%00")
     assert_refused(client.get("/api/v1/patients/a%00b"), 422, "path", "a\\x00b")
+    cds = "/cds-services/ofatumumab-order-sign"  # CDS Hooks reads its own JSON: 400, as standalone
+    assert client.post(cds, content=b"{not json", headers=as_json).status_code == 400
+    assert client.post(cds, content=b"[" * (limit + 1), headers=as_json).status_code == 413
     assert stored(runtime)["diary_entries"] == 0
     fine = post(json.dumps({"text": "a mild headache"}).encode())
     assert fine.status_code == 201, fine.text  # the body read by the limit reaches the route
