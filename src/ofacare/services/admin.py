@@ -166,6 +166,13 @@ def link_patient_account(runtime: Runtime, actor: Actor, patient_id: str, user_i
                 f"user_id: {user_id!r} is a {user.role} account, not a patient account.",
                 "",
             )
+        linked = session.scalar(select(Patient.id).where(Patient.user_id == user.id))
+        if linked not in {None, patient.id}:  # one account per record (a unique column)
+            raise Conflict(
+                "admin.account-linked",
+                f"user_id: {user_id!r} is the account of another patient record already.",
+                "A sign-in account belongs to one patient; create a new account for this one.",
+            )
         patient.user_id = user.id
         record_access(session, actor, action="admin.patient-link", now=now, detail=user_id)
 
