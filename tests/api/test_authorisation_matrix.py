@@ -32,6 +32,7 @@ from tests.database_fixtures import BACKENDS
 from tests.security.access_world import (
     MISSING_ID,
     AccessWorld,
+    audit_rows,
     backend_runtime,
     build_access_world,
     except_audit,
@@ -244,7 +245,7 @@ def check_route(client: TestClient, runtime: Runtime, route: tuple[str, str], ro
         prepare_import(runtime, world)
     call = (PATIENT_ROUTES | OTHER_ROUTES)[route]
     allowed = role in call.allowed
-    stored = world_rows(runtime, world)
+    stored, audit = world_rows(runtime, world), audit_rows(runtime)
     answers = {}
     for side in sides_of(route[1]):
         answers[side] = answer = send(client, world, route, role, path_ids(world, side, route[1]))
@@ -264,6 +265,7 @@ def check_route(client: TestClient, runtime: Runtime, route: tuple[str, str], ro
         other, missing = answers["other"], answers["missing"]
         assert other.status_code == missing.status_code
         assert without_ids(world, other) == without_ids(world, missing)
+    assert audit_rows(runtime)[: len(audit)] == audit, "the audit log changed, not only grew"
 
 
 def prepare_import(runtime: Runtime, world: AccessWorld) -> None:

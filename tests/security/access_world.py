@@ -356,6 +356,13 @@ def audit_entries(runtime: Runtime, *, after_id: int = 0) -> list[AuditEntry]:
         return list(session.scalars(query))
 
 
+def audit_rows(runtime: Runtime) -> list[tuple[Any, ...]]:
+    """The whole audit table, oldest first: a later reading must start with an earlier one."""
+    with runtime.database.engine.connect() as connection:
+        table = AuditEntry.__table__
+        return [tuple(row) for row in connection.execute(select(table).order_by(table.c.id))]
+
+
 def last_audit_id(runtime: Runtime) -> int:
     with runtime.database.reading() as session:
         return int(session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0))) or 0)

@@ -29,6 +29,7 @@ from tests.security.access_world import (
     MISSING_ID,
     PASSWORD,
     AccessWorld,
+    audit_rows,
     build_access_world,
     except_audit,
     sqlite_runtime,
@@ -330,7 +331,7 @@ def test_pages_allow_exactly_the_roles_in_the_table(pages, shared, route, role):
     world = build_access_world(shared)
     allowed = role in PAGES[route].allowed
     answers: dict[str, httpx.Response] = {}
-    stored = world_rows(shared, world)
+    stored, audit = world_rows(shared, world), audit_rows(shared)
     for side in sides_of(route[1]):
         answers[side] = answer = call(pages, world, route, role, side)
         if side == "own" and allowed:
@@ -350,6 +351,7 @@ def test_pages_allow_exactly_the_roles_in_the_table(pages, shared, route, role):
         assert without_ids(world, other.text) == without_ids(world, missing.text)
         if role != ANON:
             assert other.status_code in ({404} if allowed else {403, 404}), other.text
+    assert audit_rows(shared)[: len(audit)] == audit, "the audit log changed, not only grew"
 
 
 # Routes that name a record of the patient (in the path, or in the form for how-did-it-go).
