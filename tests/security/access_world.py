@@ -286,6 +286,12 @@ def _open_session(session: Session, user_id: str, now: datetime) -> tuple[str, s
     return cookie, csrf
 
 
+def open_second_session(runtime: Runtime, world: AccessWorld, role: str) -> tuple[str, str]:
+    """Another signed-in session of the same account (another browser): cookie and CSRF token."""
+    with runtime.database.writing() as session:
+        return _open_session(session, world.actors[role].user_id, runtime.now())
+
+
 def _api_token(session: Session, user_id: str, now: datetime) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(

@@ -88,7 +88,14 @@ def require_viewer(request: Request, *roles: Role) -> Viewer:
 
 
 async def read_form(request: Request, viewer: Viewer | None) -> FormData:
-    """The posted form, after checking its CSRF token against the viewer's session."""
+    """The posted form, after checking its CSRF token against the viewer's session.
+
+    Call it before anything that reads or writes the record, so a refused form leaves no trace.
+    A form the browser says came from another site is refused even without a session: that
+    covers the sign-in and invitation forms, which have no token (login CSRF).
+    """
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise _forged()
     try:
         form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
     except HTTPException as exc:  # too many fields, broken multipart: bad input, not our failure
@@ -101,12 +108,16 @@ async def read_form(request: Request, viewer: Viewer | None) -> FormData:
         sent = form.get(CSRF_FIELD)
         sent_text = sent if isinstance(sent, str) else ""
         if not secrets.compare_digest(sent_text.encode(), viewer.csrf_token.encode()):
-            raise NotAllowed(
-                "auth.csrf",
-                "This form is out of date or did not come from ofacare.",
-                "Go back, reload the page and send it again.",
-            )
+            raise _forged()
     return form
+
+
+def _forged() -> NotAllowed:
+    return NotAllowed(
+        "auth.csrf",
+        "This form is out of date or did not come from ofacare.",
+        "Go back, reload the page and send it again.",
+    )
 
 
 def form_text(form: FormData, name: str) -> str:

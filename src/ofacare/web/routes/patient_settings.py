@@ -114,8 +114,8 @@ def settings_page(request: Request, patient_id: str, saved: bool = False) -> Res
 @router.post("/p/{patient_id}/settings")
 async def save_settings(request: Request, patient_id: str) -> Response:
     """Reminder channel and time, timezone, country and the email reminders go to."""
+    form = await read_form(request, require_viewer(request, Role.PATIENT))
     frame = open_settings(request, patient_id)
-    form = await read_form(request, frame.viewer)
     values = {name: form_text(form, name) for name in PREFERENCES}
     runtime = get_runtime(request)
     try:

@@ -45,8 +45,8 @@ def caregivers_page(request: Request, patient_id: str, revoked: bool = False) ->
 @router.post("/p/{patient_id}/settings/caregivers")
 async def invite(request: Request, patient_id: str) -> Response:
     """Invite by email; the one-time code is shown on this answer only (it is kept hashed)."""
+    form = await read_form(request, require_viewer(request, Role.PATIENT))
     frame = _open(request, patient_id)
-    form = await read_form(request, frame.viewer)
     values = {"email": form_text(form, "email")}
     runtime = get_runtime(request)
     try:
@@ -135,8 +135,8 @@ def revoke_page(request: Request, patient_id: str, link_id: str) -> Response:
 
 @router.post("/p/{patient_id}/settings/caregivers/{link_id}/revoke")
 async def revoke(request: Request, patient_id: str, link_id: str) -> Response:
+    await read_form(request, require_viewer(request, Role.PATIENT))
     frame = _open(request, patient_id)
-    await read_form(request, frame.viewer)
     caregivers.revoke_caregiver(get_runtime(request), frame.viewer.actor, patient_id, link_id)
     return RedirectResponse(f"{frame.base}/settings/caregivers?revoked=true", status_code=303)
 
@@ -169,8 +169,8 @@ def _delete(
 @router.post("/p/{patient_id}/settings/delete")
 async def delete_account(request: Request, patient_id: str) -> Response:
     """Close the account, then sign out (the session is gone already) and say goodbye."""
+    form = await read_form(request, require_viewer(request, Role.PATIENT))
     frame = _open(request, patient_id)
-    form = await read_form(request, frame.viewer)
     values = {"confirmation": form_text(form, "confirmation")}
     try:
         parsed = parse_form(ClosureForm, {**values, "password": form_text(form, "password")})
