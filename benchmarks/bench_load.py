@@ -10,15 +10,17 @@ this machine's cores, so the generator's share is time the server did not have.
 Runs on SQLite, then on PostgreSQL when the server programs are installed (a throwaway server
 started like the tests' one, with fsync off: its figures are not durable-commit figures).
 
-Settings (environment): OFACARE_BENCH_LOAD_REQUESTS total requests (default 3,000),
+Settings (environment): OFACARE_BENCH_LOAD_REQUESTS total requests (default 2,000),
 OFACARE_BENCH_LOAD_USERS people (default 100, a fifth of them nurses),
 OFACARE_BENCH_LOAD_SECONDS time limit (default 60), OFACARE_BENCH_LOAD_THINK think time range in
-seconds (default "0.5-1.5"), OFACARE_BENCH_LOAD_BACKENDS (default "sqlite,postgresql"),
-OFACARE_BENCH_LOAD_UVICORN extra uvicorn options (for example "--workers 2").
+seconds (default "1-3": a person reads the answer before the next tap; "0.5-1.5" is a stress
+run), OFACARE_BENCH_LOAD_BACKENDS (default "sqlite,postgresql"), OFACARE_BENCH_LOAD_UVICORN
+extra uvicorn options (for example "--workers 2" or "--http h11 --loop asyncio").
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -75,10 +77,10 @@ class LoadSettings:
 
     @classmethod
     def from_environment(cls) -> LoadSettings:
-        low, _, high = os.environ.get("OFACARE_BENCH_LOAD_THINK", "0.5-1.5").partition("-")
+        low, _, high = os.environ.get("OFACARE_BENCH_LOAD_THINK", "1-3").partition("-")
         backends = os.environ.get("OFACARE_BENCH_LOAD_BACKENDS", "sqlite,postgresql")
         return cls(
-            requests=int(os.environ.get("OFACARE_BENCH_LOAD_REQUESTS", "3000")),
+            requests=int(os.environ.get("OFACARE_BENCH_LOAD_REQUESTS", "2000")),
             users=int(os.environ.get("OFACARE_BENCH_LOAD_USERS", "100")),
             max_seconds=float(os.environ.get("OFACARE_BENCH_LOAD_SECONDS", "60")),
             think=(float(low), float(high)),
@@ -257,9 +259,16 @@ def postgres_url() -> Iterator[str | None]:
         yield server.url("load")
 
 
+def _uvicorn_defaults() -> str:
+    """What uvicorn picks by itself: the C parser and loop when installed (see pyproject)."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http}, {loop}"
+
+
 def main() -> None:
     load = LoadSettings.from_environment()
-    options = " ".join(load.uvicorn_options) or "1 worker"
+    options = " ".join(load.uvicorn_options) or f"1 worker, {_uvicorn_defaults()}"
     print(
         f"Load on loopback ({load.users} people: {load.users - load.nurses} patients and "
         f"{load.nurses} nurses; {load.requests:,} requests at most, {load.max_seconds:.0f} s at "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from ofacare.errors import NotAllowed, NotFound
@@ -81,8 +81,10 @@ def check_patient(
     Only for a read whose audit entry is saved afterwards, before the answer leaves (see
     save_access): the caller must not show anything until that has returned.
     """
-    patient = session.get(Patient, patient_id) if _is_id(patient_id) else None
-    if patient is None or not _is_linked(session, actor, patient):
+    # One query: the patient among those the actor can see (the lists' own rule).
+    visible = visible_patients_query(actor).where(Patient.id == patient_id)
+    patient: Patient | None = session.scalar(visible) if _is_id(patient_id) else None
+    if patient is None:
         raise NotFound(
             "access.no-such-patient",
             f"patient id: '{patient_id}' is not a patient you can see.",
@@ -106,17 +108,22 @@ def record_access(
     patient_id: str | None = None,
     detail: str | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            at=now,
-            user_id=actor.user_id,
-            role=actor.role.value,
-            action=action,
-            patient_id=patient_id,
-            address=actor.address,
-            detail=detail,
-        )
-    )
+    row = _audit_row(actor, action=action, now=now, patient_id=patient_id, detail=detail)
+    session.add(AuditEntry(**row))
+
+
+def _audit_row(
+    actor: Actor, *, action: str, now: datetime, patient_id: str | None, detail: str | None
+) -> dict[str, object]:
+    return {
+        "at": now,
+        "user_id": actor.user_id,
+        "role": actor.role.value,
+        "action": action,
+        "patient_id": patient_id,
+        "address": actor.address,
+        "detail": detail,
+    }
 
 
 def save_access(
@@ -128,8 +135,9 @@ def save_access(
     answers: the entry is durable before anything is shown, and the write lock (SQLite has one
     writer at a time) is held for one INSERT rather than for the whole read.
     """
+    row = _audit_row(actor, action=action, now=now, patient_id=patient_id, detail=None)
     with database.writing() as session:
-        record_access(session, actor, action=action, patient_id=patient_id, now=now)
+        session.execute(insert(AuditEntry), [row])  # no ORM unit of work for one INSERT
 
 
 def visible_patients_query(actor: Actor):  # type: ignore[no-untyped-def]
@@ -152,24 +160,6 @@ def visible_patients_query(actor: Actor):  # type: ignore[no-untyped-def]
             )
         )
     return query.where(Patient.id.is_(None))
-
-
-def _is_linked(session: Session, actor: Actor, patient: Patient) -> bool:
-    if actor.role is Role.PATIENT:
-        return patient.user_id == actor.user_id
-    if actor.role is Role.CAREGIVER:
-        link = select(CaregiverLink.id).where(
-            CaregiverLink.patient_id == patient.id,
-            CaregiverLink.user_id == actor.user_id,
-            CaregiverLink.revoked_at.is_(None),
-        )
-        return session.scalar(link) is not None
-    if actor.role is Role.CLINICIAN and patient.team_id is not None:
-        member = select(TeamMember.user_id).where(
-            TeamMember.team_id == patient.team_id, TeamMember.user_id == actor.user_id
-        )
-        return session.scalar(member) is not None
-    return False
 
 
 def _is_id(text: str) -> bool:
