@@ -136,7 +136,8 @@ def _validate(kind: str, raw: dict[str, Any], *, where: str) -> FHIRResourceMode
     except (LookupError, TypeError, ValueError, AttributeError) as exc:
         # fhir.resources lets some malformed input escape as a plain Python error (an empty or
         # null resourceType inside `contained`, for one); it is still bad input, not a crash.
-        raise _invalid(where, f"is not valid FHIR R4 ({type(exc).__name__}: {exc})") from exc
+        problem = _short_text(f"{type(exc).__name__}: {exc}")
+        raise _invalid(where, f"is not valid FHIR R4 ({problem})") from exc
     return model
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ofacare.errors import InvalidInput
 
+MAX_SHOWN = 80  # characters of a bad value quoted in a message
 SLUG = re.compile(r"[a-z0-9]+(?:[-._][a-z0-9]+)*")
 
 
@@ -115,8 +116,11 @@ def check_local_time(field: str, value: object) -> None:
 
 
 def invalid_field(field: str, value: object, problem: str) -> InvalidInput:
+    shown = repr(value)
+    if len(shown) > MAX_SHOWN:  # a message quotes the start of a long value, not all of it
+        shown = shown[: MAX_SHOWN - 3] + "..."
     return InvalidInput(
         "chart.invalid-field",
-        f"{field}: {value!r} {problem}.",
+        f"{field}: {shown} {problem}.",
         "Correct the record before exporting or importing the chart.",
     )
