@@ -7,17 +7,18 @@ SHA-256 is stored, so a copy of the database opens nothing.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ofacare.errors import InvalidInput, NotFound, NotSignedIn, TooManyAttempts
-from ofacare.records.tables import ApiToken, LoginAttempt, User
+from ofacare.records.tables import ApiToken, AuditEntry, LoginAttempt, User
 from ofacare.records.tables import Session as SessionRow
 from ofacare.services.access import Actor, Role, record_access
 from ofacare.services.runtime import Runtime
@@ -26,6 +27,9 @@ HASHER = PasswordHasher()  # argon2id with the library's current recommended cos
 TOKEN_PREFIX = "ofa_"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+MAX_EMAIL_LENGTH = 254
+ANONYMOUS = "anonymous"
+"""The audit log's role for a sign-in attempt with an email no account has."""
 # Compared against when the account does not exist, so timing does not reveal which emails exist.
 _DUMMY_HASH = HASHER.hash("ofacare-timing-equaliser")
 
@@ -76,19 +80,29 @@ def normalise_email(email: str) -> str:
     return text
 
 
-def sign_in(runtime: Runtime, *, email: str, password: str, address: str) -> SignedIn:
-    """Check the password and open a session; refuse for a while after repeated failures."""
+def sign_in(
+    runtime: Runtime, *, email: str, password: str, address: str, replacing: str | None = None
+) -> SignedIn:
+    """Check the password and open a session; refuse for a while after repeated failures.
+
+    Every failed and every throttled attempt is audited. `replacing` is the session cookie the
+    browser sent with the sign-in: it ends here, so an id known before signing in never becomes
+    a signed-in session (session fixation), and a shared browser keeps no older session alive.
+    """
     now = runtime.now()
-    email = email.strip().lower()
+    email = email.strip().lower()[:MAX_EMAIL_LENGTH]  # no account has a longer one
     with runtime.database.writing() as session:
-        _check_throttle(session, runtime, email=email, address=address, now=now)
+        throttled = _find_throttle(session, runtime, email=email, address=address, now=now)
         user = session.scalar(select(User).where(User.email == email))
-        if not _password_matches(user, password):
-            session.add(LoginAttempt(email=email, address=address, attempted_at=now))
-        else:
+        if throttled is None and _password_matches(user, password):
             assert user is not None
+            if replacing:
+                _end_session(session, replacing, now)
             return _open_session(session, runtime, user, address=address, now=now)
-    raise NotSignedIn(
+        if throttled is None:
+            session.add(LoginAttempt(email=email, address=address, attempted_at=now))
+        _audit_refusal(session, user, email=email, address=address, now=now, throttled=throttled)
+    raise throttled or NotSignedIn(
         "auth.bad-credentials",
         "The email or password is not right.",
         "Check both and try again; after several failures sign-in pauses for a few minutes.",
@@ -103,34 +117,64 @@ def _password_matches(user: User | None, password: str) -> bool:
     return user is not None and user.active
 
 
-def _check_throttle(
+def _find_throttle(
     session: Session, runtime: Runtime, *, email: str, address: str, now: datetime
-) -> None:
+) -> TooManyAttempts | None:
+    """The refusal to give while the email or the address has too many recent failures."""
     window = timedelta(minutes=runtime.settings.login_window_minutes)
-    since = now - window
-    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < since))
-    by_email = _failures(session, LoginAttempt.email == email, since)
-    by_address = _failures(session, LoginAttempt.address == address, since)
-    if max(by_email, by_address) >= runtime.settings.login_max_failures:
-        raise TooManyAttempts(
-            "auth.throttled",
-            "Too many failed sign-ins for this account or from this address.",
-            f"Wait {runtime.settings.login_window_minutes} minutes, or ask an administrator "
-            "to reset the password.",
-            retry_after_seconds=int(window.total_seconds()),
-        )
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - window))
+    lifts = [
+        _lifts_at(session, condition, runtime, now=now)
+        for condition in (LoginAttempt.email == email, LoginAttempt.address == address)
+    ]
+    opens_at = max((moment for moment in lifts if moment is not None), default=None)
+    if opens_at is None:
+        return None
+    seconds = max(1, math.ceil((opens_at - now).total_seconds()))
+    return TooManyAttempts(
+        "auth.throttled",
+        "Too many failed sign-ins for this account or from this address.",
+        f"Try again in {math.ceil(seconds / 60)} minutes, or ask an administrator to unlock "
+        "the account or reset the password.",
+        retry_after_seconds=seconds,
+    )
 
 
-def _failures(session: Session, condition: object, since: datetime) -> int:
-    count = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            condition,  # type: ignore[arg-type]
-            LoginAttempt.attempted_at >= since,
+def _lifts_at(
+    session: Session, condition: object, runtime: Runtime, *, now: datetime
+) -> datetime | None:
+    """When sign-in opens again: once fewer than the limit of failures remain in the window."""
+    limit = runtime.settings.login_max_failures
+    window = timedelta(minutes=runtime.settings.login_window_minutes)
+    recent = session.scalars(
+        select(LoginAttempt.attempted_at)
+        .where(condition, LoginAttempt.attempted_at >= now - window)  # type: ignore[arg-type]
+        .order_by(LoginAttempt.attempted_at.desc())
+        .limit(limit)
+    ).all()
+    return recent[-1] + window if len(recent) >= limit else None
+
+
+def _audit_refusal(
+    session: Session,
+    user: User | None,
+    *,
+    email: str,
+    address: str,
+    now: datetime,
+    throttled: TooManyAttempts | None,
+) -> None:
+    """A refused sign-in in the audit log, under the account when the email has one."""
+    session.add(
+        AuditEntry(
+            at=now,
+            user_id=user.id if user else None,
+            role=user.role if user else ANONYMOUS,
+            action="auth.sign-in-throttled" if throttled else "auth.sign-in-failed",
+            address=address,
+            detail=email,
         )
     )
-    return int(count or 0)
 
 
 def _open_session(
@@ -155,9 +199,13 @@ def _open_session(
 
 def sign_out(runtime: Runtime, session_token: str) -> None:
     with runtime.database.writing() as session:
-        row = session.get(SessionRow, hash_secret(session_token))
-        if row is not None and row.revoked_at is None:
-            row.revoked_at = runtime.now()
+        _end_session(session, session_token, runtime.now())
+
+
+def _end_session(session: Session, session_token: str, now: datetime) -> None:
+    row = session.get(SessionRow, hash_secret(session_token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
 
 
 @dataclass(frozen=True, slots=True)

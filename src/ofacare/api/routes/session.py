@@ -56,7 +56,11 @@ def sign_in(
 ) -> SessionOut:
     """Sign in with email and password: sets an HttpOnly session cookie, returns the CSRF token."""
     signed = accounts.sign_in(
-        runtime, email=body.email, password=body.password, address=client_address(request)
+        runtime,
+        email=body.email,
+        password=body.password,
+        address=client_address(request),
+        replacing=request.cookies.get(SESSION_COOKIE),  # ended: a fresh id for the new session
     )
     set_session_cookie(response, signed, runtime)
     return SessionOut(

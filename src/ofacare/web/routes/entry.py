@@ -72,9 +72,10 @@ async def sign_in(request: Request) -> Response:
             email=values["email"],
             password=form_text(form, "password"),
             address=client_address(request),
+            replacing=request.cookies.get(SESSION_COOKIE),
         )
     except TooManyAttempts as exc:
-        return render(
+        paused = render(
             request,
             "common/sign_in.html",
             viewer=None,
@@ -82,6 +83,8 @@ async def sign_in(request: Request) -> Response:
             values=values,
             errors={GENERAL: f"{exc.message} {exc.hint}".strip()},
         )
+        paused.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return paused
     except OfacareError as exc:
         return render(
             request,
