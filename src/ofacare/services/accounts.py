@@ -130,7 +130,7 @@ def _find_throttle(
     opens_at = max((moment for moment in lifts if moment is not None), default=None)
     if opens_at is None:
         return None
-    seconds = max(1, math.ceil((opens_at - now).total_seconds()))
+    seconds = math.floor((opens_at - now).total_seconds()) + 1  # the first second it is open
     return TooManyAttempts(
         "auth.throttled",
         "Too many failed sign-ins for this account or from this address.",
@@ -143,7 +143,7 @@ def _find_throttle(
 def _lifts_at(
     session: Session, condition: object, runtime: Runtime, *, now: datetime
 ) -> datetime | None:
-    """When sign-in opens again: once fewer than the limit of failures remain in the window."""
+    """The last moment of the pause: after it, fewer than the limit of failures are recent."""
     limit = runtime.settings.login_max_failures
     window = timedelta(minutes=runtime.settings.login_window_minutes)
     recent = session.scalars(
