@@ -235,4 +235,8 @@ def status_table(tallies: list[Tally]) -> Iterator[str]:
         for (_, status), count in tally.statuses.items():
             by_class[f"{status // 100}xx"] += count
         spread = ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
-        yield f"{tally.caller:>10}: {tally.total:5d} cases over {len(tally.cases)} operations ({spread})"
+        succeeded = sum(tally.reached(label, 2) for label in tally.cases)
+        yield (
+            f"{tally.caller:>10}: {tally.total:5d} cases over {len(tally.cases)} operations, "
+            f"{succeeded} of them answered 2xx ({spread})"
+        )
