@@ -38,6 +38,7 @@ from tests.security.access_world import (
     except_audit,
     world_rows,
 )
+from tests.security.headers import check_security_headers
 
 P, C, CL, A, ANON = "patient", "caregiver", "clinician", "admin", "anonymous"
 READ, LOG, OWN, CLINICAL = {P, C, CL}, {P, C, CL}, {P}, {CL}
@@ -218,9 +219,11 @@ def send(
     headers = world.bearer(role) if role != ANON else {}
     url = "/api/v1" + path.format(**ids) + call.query
     client.cookies.clear()
-    return client.request(
+    answer = client.request(
         method, url, headers=headers, json=call.body(world) if call.body else None
     )
+    check_security_headers(answer)
+    return answer
 
 
 def sides_of(path: str) -> tuple[str, ...]:

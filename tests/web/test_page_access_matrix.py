@@ -36,6 +36,7 @@ from tests.security.access_world import (
     world_rows,
 )
 from tests.security.app_routes import page_routes
+from tests.security.headers import check_security_headers
 
 P, C, CL, A, ANON = "patient", "caregiver", "clinician", "admin", "anonymous"
 ROLES = (P, C, CL, A, ANON)
@@ -295,7 +296,9 @@ def send(
         if form is not None:
             form[CSRF_FIELD] = world.csrf(role)
     client.cookies.clear()
-    return client.request(method, path.format(**ids) + entry.query, headers=headers, data=form)
+    answer = client.request(method, path.format(**ids) + entry.query, headers=headers, data=form)
+    check_security_headers(answer)
+    return answer
 
 
 def sides_of(path: str) -> tuple[str, ...]:

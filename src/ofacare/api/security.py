@@ -1,4 +1,4 @@
-"""Security headers on every answer, and no caching of anything personal."""
+"""Security headers on every answer (errors included), and no caching of anything personal."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
 }
 HSTS = "max-age=31536000; includeSubDomains"
+CACHEABLE = "/static/"
+"""The one place with nothing personal; every other answer may hold health data: no-store."""
 
 
 def install_security_headers(app: FastAPI, *, secure: bool) -> None:
@@ -28,11 +30,19 @@ def install_security_headers(app: FastAPI, *, secure: bool) -> None:
     async def add_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            # Starlette answers an unhandled exception outside every middleware, so that answer
+            # would miss these headers: give it here, with the app's own handler (which logs it).
+            handler = request.app.exception_handlers.get(Exception)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if request.url.path.startswith("/api/"):
+        if not request.url.path.startswith(CACHEABLE):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
