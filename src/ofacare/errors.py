@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+import reprlib
+from datetime import date
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlong, _SHOWN.maxlevel = 40, 3
+
+
+def quote_value(value: object) -> str:
+    """A bad value as a message quotes it: short however long or deeply nested it is.
+
+    >>> quote_value("2026-13-01"), quote_value(date(2026, 1, 5)), quote_value([[[[[1]]]]])
+    ("'2026-13-01'", "'2026-01-05'", '[[[[...]]]]')
+    >>> quote_value(10**100)
+    '100000000000000000...0000000000000000000'
+    """
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    return _SHOWN.repr(value)
+
 
 class OfacareError(Exception):
     """Base of every error ofacare shows to a person."""

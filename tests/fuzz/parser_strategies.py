@@ -181,6 +181,17 @@ def mutated(
     return document
 
 
+DELETE = object()
+
+
+def changed(document: Any, where: Path, value: Any) -> Any:
+    """A copy of `document` with one place set to `value` (or removed, for DELETE): a pinned
+    example of a bug the fuzzing found, so it stays fixed."""
+    result = copy.deepcopy(document)
+    _apply(result, where, "delete" if value is DELETE else "replace", value)
+    return result
+
+
 def _get(document: Any, where: Path) -> Any:
     for key in where:
         document = document[key]

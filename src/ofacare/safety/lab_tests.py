@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def to_grams_per_litre(value: float, unit: str, *, field: str) -> float:
     if factor is None:
         raise InvalidInput(
             "input.unknown-unit",
-            f"{field}: unit '{unit}' is not one ofacare converts.",
+            f"{field}: unit {quote_value(unit)} is not one ofacare converts.",
             "Give immunoglobulins in g/L, mg/dL or mg/L.",
         )
     return round(value * factor, 6)

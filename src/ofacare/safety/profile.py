@@ -6,13 +6,12 @@ value; extra fields are allowed and kept out of the rules.
 
 from __future__ import annotations
 
-import reprlib
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.safety.lab_tests import LabTest, find_lab_test
 
 MsType = Literal["CIS", "RRMS", "active-SPMS", "non-active-SPMS", "PPMS"]
@@ -20,26 +19,12 @@ MsType = Literal["CIS", "RRMS", "active-SPMS", "non-active-SPMS", "PPMS"]
 # which must stay inside Python's calendar (year 1..9999).
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
-_SHOWN = reprlib.Repr()
-_SHOWN.maxstring = _SHOWN.maxother = 60
-_SHOWN.maxlong, _SHOWN.maxlevel = 40, 3
 
 
 def _plausible(value: date) -> date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"is not a date between {EARLIEST_DATE} and {LATEST_DATE}")
     return value
-
-
-def quote_value(value: object) -> str:
-    """A bad value as a message quotes it: short however long or deeply nested it is.
-
-    >>> quote_value("2026-13-01"), quote_value(10**100), quote_value([[[[[1]]]]])
-    ("'2026-13-01'", '100000000000000000...0000000000000000000', '[[[[...]]]]')
-    """
-    if isinstance(value, date):
-        return f"'{value.isoformat()}'"
-    return _SHOWN.repr(value)
 
 
 Day = Annotated[date, AfterValidator(_plausible)]

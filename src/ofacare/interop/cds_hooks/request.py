@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ofacare.errors import InvalidInput
-from ofacare.safety.profile import quote_value
+from ofacare.errors import InvalidInput, quote_value
 
 
 class _Body(BaseModel):

@@ -26,7 +26,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.interop.fhir.chart import PatientChart
 from ofacare.interop.fhir.exchange_fields import unreadable
 from ofacare.interop.fhir.exchange_history import from_fhir_allergy, from_fhir_immunization
@@ -40,7 +40,6 @@ from ofacare.interop.fhir.exchange_observation import (
     is_diary_observation,
 )
 from ofacare.interop.fhir.exchange_patient import from_fhir_patient, read_ms_type
-from ofacare.safety.profile import quote_value
 
 Model = TypeVar("Model", bound=FHIRResourceModel)
 Record = TypeVar("Record")
@@ -136,8 +135,8 @@ def _validate(kind: str, raw: dict[str, Any], *, where: str) -> FHIRResourceMode
     except (LookupError, TypeError, ValueError, AttributeError) as exc:
         # fhir.resources lets some malformed input escape as a plain Python error (an empty or
         # null resourceType inside `contained`, for one); it is still bad input, not a crash.
-        problem = _short_text(f"{type(exc).__name__}: {exc}")
-        raise _invalid(where, f"is not valid FHIR R4 ({problem})") from exc
+        reason = _short_text(f"{type(exc).__name__}: {exc}")
+        raise _invalid(where, f"is not valid FHIR R4 ({reason})") from exc
     return model
 
 

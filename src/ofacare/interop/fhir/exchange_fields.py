@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.reference import Reference
 
+from ofacare.errors import quote_value
 from ofacare.interop.fhir.codes import KNOWLEDGE_VERSION_SYSTEM
 from ofacare.interop.fhir.record import UnreadableFhirData
-from ofacare.safety.profile import quote_value
 
 T = TypeVar("T")
 UUID_PREFIX = "urn:uuid:"

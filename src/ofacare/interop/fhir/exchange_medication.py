@@ -25,6 +25,7 @@ from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.timing import TimingRepeat
 
+from ofacare.errors import quote_value
 from ofacare.interop.fhir import exchange_extensions as ext
 from ofacare.interop.fhir.chart import InjectedBy, Injection, IntervalModeName, Prescription
 from ofacare.interop.fhir.codes import (
@@ -58,7 +59,6 @@ from ofacare.interop.fhir.exchange_fields import (
 from ofacare.interop.fhir.medications import is_ofatumumab, medicine_of
 from ofacare.knowledge import KnowledgeBase
 from ofacare.regimen.rules import RegimenRules
-from ofacare.safety.profile import quote_value
 
 SCHEDULE_FACTS = (
     "dosing.dose-amount",

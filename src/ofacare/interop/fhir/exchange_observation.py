@@ -18,6 +18,7 @@ from typing import Any, cast
 from fhir.resources.R4B.observation import Observation, ObservationComponent
 from fhir.resources.R4B.quantity import Quantity
 
+from ofacare.errors import quote_value
 from ofacare.interop.fhir.chart import URGENCIES, DiaryEntry, LabRecord, UrgencyName
 from ofacare.interop.fhir.codes import (
     DATA_ABSENT_REASON,
@@ -47,7 +48,6 @@ from ofacare.interop.fhir.exchange_fields import (
 )
 from ofacare.interop.fhir.observations import RESULT_BY_SNOMED, result_word
 from ofacare.safety.lab_tests import find_lab_test
-from ofacare.safety.profile import quote_value
 
 DIARY_ENTRY = "symptom-diary-entry"
 DIARY_PARTS = {

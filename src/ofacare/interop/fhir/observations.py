@@ -20,11 +20,11 @@ from fhir.resources.R4B.observation import Observation, ObservationReferenceRang
 from fhir.resources.R4B.quantity import Quantity
 from pydantic import ValidationError
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.interop.fhir.codes import LOINC, SNOMED
 from ofacare.interop.fhir.record import UnreadableFhirData, to_date, unreadable_value
 from ofacare.safety.lab_tests import LabTest, find_lab_test, is_positive, to_grams_per_litre
-from ofacare.safety.profile import LabResult, quote_value
+from ofacare.safety.profile import LabResult
 
 USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 IMMUNOGLOBULINS = frozenset({"IgG", "IgM"})

@@ -25,8 +25,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError
 
-from ofacare.errors import InvalidInput, OfacareError
-from ofacare.safety.profile import quote_value
+from ofacare.errors import InvalidInput, OfacareError, quote_value
 
 Kind = TypeVar("Kind", bound=FHIRResourceModel)
 READ_TYPES = frozenset(
