@@ -8,13 +8,14 @@ server behind `fhirServer` is one that cannot be reached, so a fetch fails like 
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 from fastapi.testclient import TestClient
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from ofacare.interop.cds_hooks import create_cds_app
@@ -101,7 +102,7 @@ class ScriptedFhirServer:
         answer = self.answers.get(url, DOWN)
         if isinstance(answer, FetchFailed):
             raise answer
-        return answer
+        return copy.deepcopy(answer)  # fresh JSON per read, as over HTTP
 
 
 FHIR_SERVER = ScriptedFhirServer()
@@ -176,6 +177,7 @@ def test_a_damaged_hook_request_gets_cards_or_an_error_in_the_one_shape(
 
 @parser_settings(ci=60)
 @given(service=st.sampled_from([*sorted(REQUESTS), "no-such-service"]), content=ANY_BODY)
+@example(service=ORDER_SIGN, content=b"[" * 100_000 + b"]" * 100_000)  # was a RecursionError (500)
 def test_any_body_to_any_service_gets_an_answer_never_a_server_error(
     service: str, content: bytes
 ) -> None:
@@ -215,6 +217,14 @@ def fetch_url(key: str) -> str:
 
 SCREENED = screened_prefetch()
 NEXT_PAGE = f"{SERVER}/page-2"
+PLAIN_ANSWERS = {fetch_url(key): value for key, value in SCREENED.items()}
+
+
+def linked_conditions(link: Any) -> dict[str, Any]:
+    """The conditions searchset with `link` in place of its links."""
+    return {**SCREENED["conditions"], "link": link}
+
+
 SERVER_VALUES = st.one_of(
     SHALLOW_NASTY,
     st.just({"resourceType": "OperationOutcome", "issue": []}),
@@ -252,6 +262,28 @@ def server_answers(draw: st.DrawFn) -> dict[str, Any]:
     answers=server_answers(),
     server=st.one_of(*[st.just(SERVER)] * 4, st.sampled_from(ODD_SERVERS)),
 )
+# Found by fuzzing (each was a 500): a next link that is not a list of objects, a page whose entry
+# is not a list, a fhirServer httpx cannot make a URL of.
+@example(
+    service=ORDER_SIGN,
+    answers=PLAIN_ANSWERS | {fetch_url("conditions"): linked_conditions(5)},
+    server=SERVER,
+)
+@example(
+    service=ORDER_SIGN,
+    answers=PLAIN_ANSWERS | {fetch_url("conditions"): linked_conditions(["x"])},
+    server=SERVER,
+)
+@example(
+    service=ORDER_SIGN,
+    answers=PLAIN_ANSWERS
+    | {
+        fetch_url("conditions"): linked_conditions([{"relation": "next", "url": NEXT_PAGE}]),
+        NEXT_PAGE: {"resourceType": "Bundle", "entry": 7},
+    },
+    server=SERVER,
+)
+@example(service=ORDER_SIGN, answers=PLAIN_ANSWERS, server="http://[::1")
 def test_whatever_the_fhir_server_answers_the_hook_gets_cards_or_an_error_in_the_one_shape(
     service: str, answers: dict[str, Any], server: str
 ) -> None:

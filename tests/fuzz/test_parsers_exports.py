@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
-from hypothesis import HealthCheck, assume, given
+from hypothesis import HealthCheck, assume, example, given
 from hypothesis import strategies as st
 from icalendar import Calendar
 
@@ -159,6 +159,8 @@ def damaged_ics(draw: st.DrawFn) -> bytes:
 
 @parser_settings(ci=150)
 @given(damaged_ics() | st.binary(max_size=300))
+@example(EXAMPLE_ICS.replace(b"SEQUENCE:0\r\n", b"SEQUENCE:0\r\nSEQUENCE:1\r\n", 1))  # TypeError
+@example(EXAMPLE_ICS.replace(b"DTSTART;", b"DTSTART:20260309\r\nDTSTART;", 1))
 def test_a_damaged_earlier_calendar_is_read_or_refused_naming_the_option(content: bytes) -> None:
     try:
         revisions = load_revisions(content, field="previous")

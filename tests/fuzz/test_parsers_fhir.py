@@ -13,7 +13,7 @@ import json
 from datetime import date
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ofacare.errors import InvalidInput
@@ -32,10 +32,12 @@ from ofacare.safety.monitoring import monitor
 from ofacare.safety.screening import Readiness, screen
 from tests.fuzz.parser_strategies import (
     BAD_DATES,
+    DELETE,
     EDGE_NUMBERS,
     JSON_VALUES,
     NASTY,
     assert_names_a_field,
+    changed,
     is_date_text,
     is_number,
     mutated,
@@ -85,6 +87,7 @@ def check_prefetch(raw: Any) -> None:
 
 @parser_settings(ci=150)
 @given(mutated(BUNDLE, most=4))
+@example(changed(BUNDLE, ("entry", 2, "resource", "id"), "0" * 1_000))  # a 2,000-character message
 def test_a_damaged_bundle_reads_as_a_chart_or_is_refused_naming_the_entry(raw: Any) -> None:
     check_bundle(raw)
 
@@ -114,8 +117,17 @@ def test_any_json_as_a_bundle_is_refused_or_read(raw: Any) -> None:
     check_bundle(raw)
 
 
+IMMUNIZATION = ("immunizations", "entry", 0, "resource")
+
+
 @parser_settings(ci=100)
 @given(mutated(PREFETCH, most=4))
+# Found by fuzzing: a year-9999 partial date overflowed; dates outside 1900-2199 and a missing
+# vaccineCode escaped as pydantic and attribute errors (HTTP 500 in the CDS service).
+@example(changed(PREFETCH, ("patient", "birthDate"), "9999"))
+@example(changed(PREFETCH, ("patient", "birthDate"), "1850-01-01"))
+@example(changed(PREFETCH, (*IMMUNIZATION, "occurrenceDateTime"), "0001-01-01"))
+@example(changed(PREFETCH, (*IMMUNIZATION, "vaccineCode"), DELETE))
 def test_a_damaged_prefetch_screens_or_is_refused_naming_the_resource(raw: Any) -> None:
     check_prefetch(raw)
 
