@@ -78,7 +78,8 @@ def build_fuzz_world(runtime: Runtime, role: str) -> FuzzWorld:
         runtime, world.patient, world.patient_id, InvitationForm(email="uncle@example.org")
     )
     feed = _feed_token(runtime, world)
-    users = [u for u in _user_ids(world) if u != actor.user_id]  # see _user_ids
+    # Not the caller's own account: an admin deactivating itself would end its own run.
+    users = [u for u in _user_ids(world) if u != actor.user_id]
     # Real records only: the fuzzer's own generated value stands for "random" beside them.
     path_ids = {
         "patient_id": (world.patient_id, world.other_patient_id),
@@ -195,7 +196,7 @@ def _feed_token(runtime: Runtime, world: World) -> str:
 
 
 def _user_ids(world: World) -> list[str]:
-    """Every account but the caller's own: an admin deactivating itself ends its own run."""
+    """Every account in the world, the patient's first (the one a user_id names by default)."""
     return [
         world.patient.user_id,
         world.caregiver.user_id,
