@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from ofacare.cli.main import main
@@ -186,6 +186,8 @@ NUMBER_TEXT = st.one_of(
         max_size=3,
     ),
 )
+@example(command="triage", text="\n", options={})  # the message quoted a line break: two lines
+@example(command="ask", text="why?", options={"--country": "\n"})
 def test_the_cli_answers_any_text_with_a_verdict_or_one_error_line(
     command: str, text: str, options: dict[str, str]
 ) -> None:

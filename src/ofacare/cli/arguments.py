@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.knowledge.schema import Audience
 from ofacare.regimen.schedule import EARLIEST_DATE, LATEST_DATE
 from ofacare.services.forms import country_codes
@@ -100,7 +100,7 @@ def parse_audience(text: str) -> Audience:
         return Audience(word)
     raise InvalidInput(
         "input.unknown-audience",
-        f"audience: '{text}' is not an audience.",
+        f"audience: {quote_value(text)} is not an audience.",
         "Use --audience patient or --audience clinician.",
     )
 
@@ -113,13 +113,13 @@ def parse_country(text: str | None) -> str | None:
     if len(code) != 2 or not code.isalpha():
         raise InvalidInput(
             "input.bad-country",
-            f"country: '{text}' is not a two-letter country code.",
+            f"country: {quote_value(text)} is not a two-letter country code.",
             "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
         )
     if code not in country_codes():
         raise InvalidInput(
             "input.bad-country",
-            f"country: '{text}' is not an ISO country code.",
+            f"country: {quote_value(text)} is not an ISO country code.",
             "Use an ISO code such as US, GB, DE or FR, or leave --country out.",
         )
     return code

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.knowledge.base import CitationRef, KnowledgeBase
 from ofacare.knowledge.lexicon import load_lexicon
 from ofacare.knowledge.loader import default_knowledge
@@ -328,7 +328,9 @@ def _check_text(text: str) -> str:
     description = " ".join(text.split())
     if not description:
         raise InvalidInput(
-            "input.empty-symptoms", f"text: '{text}' is empty.", "Describe the symptoms in words."
+            "input.empty-symptoms",
+            f"text: {quote_value(text)} is empty.",
+            "Describe the symptoms in words.",
         )
     if len(description) > MAX_TEXT_CHARS:
         raise InvalidInput(
@@ -346,7 +348,7 @@ def _check_country(country: str | None) -> str | None:
     if len(code) != 2 or not code.isalpha():
         raise InvalidInput(
             "input.bad-country",
-            f"country: '{country}' is not a two-letter country code.",
+            f"country: {quote_value(country)} is not a two-letter country code.",
             "Use an ISO code such as US, GB, DE, FR or IN, or leave the country out.",
         )
     return code
