@@ -66,7 +66,7 @@ def get_lab_test(name_or_code: str, *, field: str) -> LabTest:
         known = ", ".join(t.name for t in LAB_TESTS)
         raise InvalidInput(
             "input.unknown-test",
-            f"{field}: '{name_or_code}' is not a test ofacare knows.",
+            f"{field}: {quote_value(name_or_code)} is not a test ofacare knows.",
             f"Use one of {known}, or its LOINC code.",
         )
     return test

@@ -20,7 +20,7 @@ from typing import Any
 from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from ofacare.errors import InvalidInput
+from ofacare.errors import InvalidInput, quote_value
 from ofacare.interop.cds_hooks.cards import CardContext, build_cards, select_findings
 from ofacare.interop.cds_hooks.discovery import PATIENT_VIEW, PREFETCH, CdsService
 from ofacare.interop.cds_hooks.fetch import FhirReader, gather_data
@@ -70,7 +70,8 @@ async def answer_hook(
     if request.hook != service.hook:
         raise InvalidInput(
             "cds.wrong-hook",
-            f"hook: '{request.hook}' does not match service '{service.id}' ({service.hook}).",
+            f"hook: {quote_value(request.hook)} does not match service '{service.id}' "
+            f"({service.hook}).",
             "Call the service registered for this hook (GET /cds-services).",
         )
     if service.hook == PATIENT_VIEW:

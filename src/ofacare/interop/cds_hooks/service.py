@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from ofacare.config import Settings
-from ofacare.errors import InvalidInput, NotFound, OfacareError
+from ofacare.errors import InvalidInput, NotFound, OfacareError, quote_value
 from ofacare.interop.cds_hooks.discovery import CdsService, build_discovery, find_service
 from ofacare.interop.cds_hooks.feedback import (
     FeedbackRequest,
@@ -102,7 +102,7 @@ def _get_service(service_id: str) -> CdsService:
     if service is None:
         raise NotFound(
             "cds.unknown-service",
-            f"service id: '{service_id}' is not a service of this server.",
+            f"service id: {quote_value(service_id)} is not a service of this server.",
             "List the services with GET /cds-services.",
         )
     return service
