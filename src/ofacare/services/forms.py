@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from functools import cache
-from typing import Annotated, Any, Literal, get_args
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
@@ -23,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 
 from ofacare.safety.profile import MsType
 
@@ -137,6 +139,17 @@ class Form(BaseModel):
                 raise ValueError(f"is a number; send {wanted}")
         return value
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _length_as_sent(cls, value: object, info: ValidationInfo) -> object:
+        """Hold text to its documented length as sent: pydantic would strip the surrounding
+        spaces first, so a value too long by its spaces alone would pass the schema's limit."""
+        if isinstance(value, str) and info.field_name:
+            limit = _text_limit(cls.model_fields[info.field_name])
+            if limit is not None and len(value) > limit:
+                raise ValueError(f"should have at most {limit} characters (it has {len(value)})")
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _plain_text(cls, value: object) -> object:
@@ -151,6 +164,26 @@ NOT_NUMBERS = (
     (time, "a time such as 09:00"),
 )
 """Types pydantic would read from a number, and how to write a value of each instead."""
+
+
+def _text_limit(field: FieldInfo) -> int | None:
+    """The length limit of a text field (`ShortText`, `ShortText | None`, `str = Field(...)`);
+    None for other fields (a list's limit counts its items)."""
+    if field.annotation is str:
+        return _limit_in(tuple(field.metadata))
+    return _limit_in((field.annotation,))
+
+
+def _limit_in(parts: tuple[object, ...]) -> int | None:
+    for part in parts:
+        limit = getattr(part, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+        if get_origin(part) in {Union, UnionType, Annotated}:
+            found = _limit_in(get_args(part))
+            if found is not None:
+                return found
+    return None
 
 
 def _number_misread_as(annotation: object) -> str | None:
