@@ -1,7 +1,8 @@
 """Schemathesis against the app's own /openapi.json: every operation, as each role and as
-nobody, valid and invalid requests. No answer may be a 5xx, every answer must match what the
-schema documents for it (status, content type, headers, body), and every error must come in
-the one error shape. OFACARE_FUZZ_EXAMPLES raises the cases per operation for a longer run.
+nobody, valid and invalid requests, then the coverage phase's boundary cases. No answer may be a
+5xx, every answer must match what the schema documents for it (status, content type, headers,
+body), and every error must come in the one error shape. OFACARE_FUZZ_EXAMPLES raises the cases
+per operation for a longer run. What the fuzzer found is pinned at the end of the file.
 """
 
 from __future__ import annotations
