@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from ofacare.records.commit_group import CommitGroup, Row
 from ofacare.records.database import SQLITE_BUSY_TIMEOUT_MS, writer_engine
+from ofacare.records.tables import Base
 
 WRITE_TURN_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000
 
@@ -24,12 +27,33 @@ class Database:
         # before them took. This process's writers take turns on a lock instead, handed over the
         # moment a unit of work ends; other processes still queue on the busy timeout.
         self._write_turn = threading.RLock() if engine.dialect.name == "sqlite" else None
+        self._groups: dict[str, CommitGroup] = {}
+        self._groups_lock = threading.Lock()
 
     def reading(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
     def writing(self) -> UnitOfWork:
         return UnitOfWork(self._writer, turn=self._write_turn)
+
+    def insert_together(self, model: type[Base], row: Row) -> None:
+        """Insert one row of `model` and return once it is committed.
+
+        Rows that other threads insert into the same table at the same moment share the
+        transaction (see commit_group): for small, independent rows written on every request.
+        """
+        with self._groups_lock:
+            group = self._groups.get(model.__tablename__)
+            if group is None:
+                group = self._groups[model.__tablename__] = CommitGroup(self._inserter(model))
+        group.add(row)
+
+    def _inserter(self, model: type[Base]) -> Callable[[Sequence[Row]], None]:
+        def write(rows: Sequence[Row]) -> None:
+            with self.writing() as session:
+                session.execute(insert(model), list(rows))
+
+        return write
 
     def dispose(self) -> None:
         self.engine.dispose()
