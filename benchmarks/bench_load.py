@@ -15,7 +15,8 @@ OFACARE_BENCH_LOAD_USERS people (default 100, a fifth of them nurses),
 OFACARE_BENCH_LOAD_SECONDS time limit (default 60), OFACARE_BENCH_LOAD_THINK think time range in
 seconds (default "1-3": a person reads the answer before the next tap; "0.5-1.5" is a stress
 run), OFACARE_BENCH_LOAD_BACKENDS (default "sqlite,postgresql"), OFACARE_BENCH_LOAD_UVICORN
-extra uvicorn options (for example "--workers 2" or "--http h11 --loop asyncio").
+extra uvicorn options (for example "--workers 2" or "--http h11 --loop asyncio"),
+OFACARE_BENCH_LOAD_KEEP a file to keep every request's record in (JSON).
 """
 
 from __future__ import annotations
@@ -217,6 +218,8 @@ def run_load(url: str, load: LoadSettings, label: str) -> None:
         )
         server_cpu = cpu_seconds(server) - server_cpu
         result = json.loads(result_path.read_text())
+        if os.environ.get("OFACARE_BENCH_LOAD_KEEP"):  # every request's record, for a closer look
+            Path(os.environ["OFACARE_BENCH_LOAD_KEEP"]).write_text(result_path.read_text())
     notes = [f"synchronous={synchronous}"] if synchronous else []
     run = Run(
         label=label,
