@@ -11,6 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ofacare.errors import InvalidInput
+from ofacare.safety.profile import EARLIEST_DATE, LATEST_DATE
 
 MAX_SHOWN = 80  # characters of a bad value quoted in a message
 SLUG = re.compile(r"[a-z0-9]+(?:[-._][a-z0-9]+)*")
@@ -49,6 +50,13 @@ def check_texts(field: str, values: object) -> None:
 def check_date(field: str, value: object) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise invalid_field(field, value, "is not a date")
+    _check_plausible(field, value, value)
+
+
+def _check_plausible(field: str, value: object, day: date) -> None:
+    """A date the plan can count weeks and months from (year 9999 overflows the arithmetic)."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise invalid_field(field, value, f"is not between {EARLIEST_DATE} and {LATEST_DATE}")
 
 
 def check_optional_date(field: str, value: object) -> None:
@@ -61,9 +69,10 @@ def check_aware(field: str, value: object) -> None:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise invalid_field(field, value, "is not a datetime with a timezone")
     try:
-        value.astimezone(UTC)
+        in_utc = value.astimezone(UTC)
     except OverflowError:
         raise invalid_field(field, value, "is outside the years UTC can be written in") from None
+    _check_plausible(field, value, in_utc.date())
 
 
 def check_slug(field: str, value: object) -> None:
