@@ -184,6 +184,7 @@ FOUND = [
     Found("PATCH", "", "clinician", {"pregnant": 0}, "pregnant: 0 is a number"),
     Found("PATCH", "", "patient", {"reminder_time": 3600}, "reminder_time: 3600 is a number"),
     Found("GET", "/diary?since=0", "patient", None, "since: '0' is a number"),
+    Found("GET", "/diary?until=4.2e-285", "patient", None, "until: '4.2e-285' is a number"),
     # A name one past its limit passed when the extra character was a space (stripped first).
     Found("PATCH", "", "clinician", {"given_name": "\t" + "R" * 100}, "given_name: '\\tRRR"),
 ]

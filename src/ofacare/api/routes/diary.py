@@ -27,7 +27,11 @@ router = APIRouter(tags=["diary"], responses=ERROR_RESPONSES)
 
 
 def _not_a_number(value: object) -> object:
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+    if isinstance(value, str):
+        try:
+            float(value)  # 0, 1.5, 4e-285, inf: pydantic would read each as a timestamp
+        except ValueError:
+            return value
         raise ValueError("is a number; send a date such as 2026-03-02")
     return value
 
