@@ -182,6 +182,13 @@ FOUND = [
         "given_on: 20260110 is a number",
     ),
     Found("PATCH", "", "clinician", {"pregnant": 0}, "pregnant: 0 is a number"),
+    Found(
+        "POST",
+        "/vaccinations",
+        "clinician",
+        {"name": "influenza", "live": False, "given_on": "0"},
+        "given_on: '0' is a number",
+    ),
     Found("PATCH", "", "patient", {"reminder_time": 3600}, "reminder_time: 3600 is a number"),
     Found("GET", "/diary?since=0", "patient", None, "since: '0' is a number"),
     Found("GET", "/diary?until=4.2e-285", "patient", None, "until: '4.2e-285' is a number"),

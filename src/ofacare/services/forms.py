@@ -131,12 +131,14 @@ class Form(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_number_for_a_date_or_yes_no(cls, value: object, info: ValidationInfo) -> object:
-        """pydantic would read a JSON number as seconds since 1970 for a date or a time
-        (20260401 is a day in August 1970) and 0 or 1 as a yes/no: refuse, never store that."""
-        if type(value) in {int, float} and info.field_name:
+        """pydantic would read a number, or text that is one ("1700000000"), as seconds since
+        1970 for a date or a moment (20260401 is a day in August 1970), and a JSON 0 or 1 as a
+        yes/no: refuse, never store that. Yes/no as text ("on", "0") stays: pages send it."""
+        wanted = None
+        if info.field_name and (type(value) in {int, float} or _reads_as_number(value)):
             wanted = _number_misread_as(cls.model_fields[info.field_name].annotation)
-            if wanted:
-                raise ValueError(f"is a number; send {wanted}")
+        if wanted and not (isinstance(value, str) and wanted == YES_NO):
+            raise ValueError(f"is a number; send {wanted}")
         return value
 
     @field_validator("*", mode="before")
@@ -156,8 +158,9 @@ class Form(BaseModel):
         return check_no_control_characters(value)
 
 
+YES_NO = "true or false"
 NOT_NUMBERS = (
-    (bool, "true or false"),
+    (bool, YES_NO),
     (datetime, "a date and time such as 2026-03-02T09:00:00+00:00"),
     (AwareDatetime, "a date and time such as 2026-03-02T09:00:00+00:00"),
     (date, "a date such as 2026-03-02"),
@@ -184,6 +187,16 @@ def _limit_in(parts: tuple[object, ...]) -> int | None:
             if found is not None:
                 return found
     return None
+
+
+def _reads_as_number(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_misread_as(annotation: object) -> str | None:
