@@ -21,6 +21,9 @@ from ofacare.regimen.rules import RegimenRules, default_rules
 
 EARLIEST_DATE = date(1990, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
+EARLIEST_RECORD_DATE = date(1900, 1, 1)
+"""Births, results and events may be older than any dose: nobody alive was born before 1900. The
+rules add weeks to dates, which must stay inside Python's calendar, hence LATEST_DATE for all."""
 MAX_COUNT = 1200  # a hundred years of monthly doses; more is a typo, not a plan
 
 

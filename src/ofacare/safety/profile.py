@@ -12,18 +12,15 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ofacare.errors import InvalidInput, quote_value
+from ofacare.regimen.schedule import EARLIEST_RECORD_DATE, LATEST_DATE
 from ofacare.safety.lab_tests import LabTest, find_lab_test
 
 MsType = Literal["CIS", "RRMS", "active-SPMS", "non-active-SPMS", "PPMS"]
-# Dates a record can hold: nobody alive was born before 1900, and the rules add weeks to dates,
-# which must stay inside Python's calendar (year 1..9999).
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 
 
 def _plausible(value: date) -> date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"is not a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    if not EARLIEST_RECORD_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"is not a date between {EARLIEST_RECORD_DATE} and {LATEST_DATE}")
     return value
 
 

@@ -26,10 +26,10 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from ofacare.regimen.schedule import EARLIEST_RECORD_DATE, LATEST_DATE
 from ofacare.safety.profile import MsType
 
-EARLIEST_BIRTH = date(1900, 1, 1)
-YEARS = range(1900, 2200)
+YEARS = range(EARLIEST_RECORD_DATE.year, LATEST_DATE.year + 1)
 """The years an event may be in: older is a typo, and year 1 with an offset cannot even be
 converted to UTC (it raised OverflowError, a server error)."""
 NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
@@ -215,7 +215,7 @@ class PatientForm(Form):
 
     given_name: Name
     family_name: Name
-    birth_date: date = Field(ge=EARLIEST_BIRTH)
+    birth_date: date = Field(ge=EARLIEST_RECORD_DATE)
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     country: Country = "US"
     timezone: Timezone = "UTC"

@@ -11,7 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ofacare.errors import InvalidInput
-from ofacare.safety.profile import EARLIEST_DATE, LATEST_DATE
+from ofacare.regimen.schedule import EARLIEST_RECORD_DATE, LATEST_DATE
 
 MAX_SHOWN = 80  # characters of a bad value quoted in a message
 SLUG = re.compile(r"[a-z0-9]+(?:[-._][a-z0-9]+)*")
@@ -55,8 +55,9 @@ def check_date(field: str, value: object) -> None:
 
 def _check_plausible(field: str, value: object, day: date) -> None:
     """A date the plan can count weeks and months from (year 9999 overflows the arithmetic)."""
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise invalid_field(field, value, f"is not between {EARLIEST_DATE} and {LATEST_DATE}")
+    if not EARLIEST_RECORD_DATE <= day <= LATEST_DATE:
+        bounds = f"is not between {EARLIEST_RECORD_DATE} and {LATEST_DATE}"
+        raise invalid_field(field, value, bounds)
 
 
 def check_optional_date(field: str, value: object) -> None:
